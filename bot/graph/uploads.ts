@@ -1,0 +1,183 @@
+/**
+ * The uploads client: Graph calls as the signed-in user.
+ *
+ * One instance per user credential. The Graph client attaches the bearer token only to Graph
+ * hosts or `customHosts`, so the host of GRAPH_BASE_URL is always added (a sandbox on 127.0.0.1
+ * would otherwise get requests without Authorization, silently).
+ */
+import type { TokenCredential } from '@azure/identity';
+import {
+  Client,
+  GraphError,
+  RetryHandlerOptions,
+  type GraphRequest,
+} from '@microsoft/microsoft-graph-client';
+import { TokenCredentialAuthenticationProvider } from '@microsoft/microsoft-graph-client/authProviders/azureTokenCredentials';
+import { BotError } from '../errors';
+import type { DeviceIdentity, Upload, UploadStatus } from '../model';
+
+export interface GraphOptions {
+  baseUrl: string;
+  apiVersion: 'v1.0' | 'beta';
+  /** Whole-operation budget, retries included. */
+  timeoutMs: number;
+  /** Base back-off when Graph sends 429/503/504 without Retry-After (Retry-After wins when present). */
+  retryDelaySeconds?: number;
+  maxRetries?: number;
+}
+
+const UPLOADS = '/deviceManagement/importedWindowsAutopilotDeviceIdentityUploads';
+const ODATA_TYPE = '#microsoft.graph.importedWindowsAutopilotDeviceIdentityUpload';
+
+/** National clouds have their own Graph audience; anything else (incl. the sandbox) uses the global one. */
+const NATIONAL_GRAPH_HOSTS = new Set(['graph.microsoft.us', 'dod-graph.microsoft.us', 'microsoftgraph.chinacloudapi.cn']);
+
+export function graphScope(baseUrl: string): string {
+  const url = new URL(baseUrl);
+  const resource = NATIONAL_GRAPH_HOSTS.has(url.hostname) ? url.origin : 'https://graph.microsoft.com';
+  return `${resource}/.default`;
+}
+
+export interface Page<T> {
+  items: T[];
+  nextLink?: string;
+}
+
+export class UploadsClient {
+  private readonly client: Client;
+
+  constructor(
+    credential: TokenCredential,
+    private readonly options: GraphOptions,
+  ) {
+    const base = new URL(options.baseUrl);
+    this.client = Client.initWithMiddleware({
+      authProvider: new TokenCredentialAuthenticationProvider(credential, { scopes: [graphScope(options.baseUrl)] }),
+      baseUrl: `${base.origin}/`,
+      defaultVersion: options.apiVersion,
+      customHosts: new Set([base.hostname]),
+    });
+  }
+
+  get(id: string): Promise<Upload> {
+    return this.call((signal) => this.request(`${UPLOADS}/${encodeURIComponent(id)}`, signal).get());
+  }
+
+  list(opts: { top?: number } = {}): Promise<Page<Upload>> {
+    return this.call(async (signal) => {
+      let req = this.request(UPLOADS, signal);
+      if (opts.top) req = req.top(opts.top);
+      const body = (await req.get()) as { value: Upload[]; '@odata.nextLink'?: string };
+      return { items: body.value, nextLink: body['@odata.nextLink'] };
+    });
+  }
+
+  deviceIdentities(id: string): Promise<Page<DeviceIdentity>> {
+    return this.call(async (signal) => {
+      const body = (await this.request(`${UPLOADS}/${encodeURIComponent(id)}/deviceIdentities`, signal).get()) as {
+        value: DeviceIdentity[];
+        '@odata.nextLink'?: string;
+      };
+      return { items: body.value, nextLink: body['@odata.nextLink'] };
+    });
+  }
+
+  /** PATCHes the status and returns the entity as Graph now has it. */
+  updateStatus(id: string, status: UploadStatus): Promise<Upload> {
+    return this.call(async (signal) => {
+      const path = `${UPLOADS}/${encodeURIComponent(id)}`;
+      const updated = (await this.request(path, signal).patch({ '@odata.type': ODATA_TYPE, status })) as Upload | undefined;
+      // Graph may answer 204 No Content; callers always get the entity.
+      return updated && typeof updated === 'object' && 'id' in updated ? updated : await this.request(path, signal).get();
+    });
+  }
+
+  private request(path: string, signal: AbortSignal): GraphRequest {
+    return this.client
+      .api(path)
+      .option('signal', signal)
+      .middlewareOptions([new RetryHandlerOptions(this.options.retryDelaySeconds ?? 1, this.options.maxRetries ?? 3)]);
+  }
+
+  private async call<T>(op: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    const controller = new AbortController();
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        controller.abort();
+        reject(new BotError('timeout', `Microsoft Graph did not answer within ${this.options.timeoutMs} ms.`));
+      }, this.options.timeoutMs);
+    });
+    try {
+      // The race bounds the whole operation, including the Graph client's retry sleeps,
+      // which the abort signal cannot interrupt.
+      return await Promise.race([op(controller.signal), timedOut]);
+    } catch (err) {
+      throw toBotError(err);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}
+
+/** Maps Graph client, Entra (via @azure/identity) and transport failures onto BotError codes. */
+export function toBotError(err: unknown): BotError {
+  if (err instanceof BotError) return err;
+  if (err instanceof GraphError) {
+    const details = {
+      serviceCode: err.code ?? undefined,
+      requestId: err.requestId ?? headerValue(err.headers, 'request-id'),
+      httpStatus: err.statusCode,
+      retryAfterSeconds: retryAfter(err.headers),
+    };
+    switch (err.statusCode) {
+      case 400:
+        return new BotError('invalid_request', graphMessage(err), details);
+      case 401:
+        return new BotError('sign_in_failed', 'Microsoft Graph did not accept the sign-in token.', details);
+      case 403:
+        return new BotError('forbidden', 'Microsoft Graph refused: the signed-in account lacks permission to change Autopilot uploads.', details);
+      case 404:
+        return new BotError('not_found', 'Microsoft Graph has no Autopilot upload with that id.', details);
+      case 429:
+        return new BotError('throttled', 'Microsoft Graph is throttling requests.', details);
+      case -1:
+        // Not an HTTP answer: a credential or transport failure the client wrapped.
+        return fromNonHttp(err.code, err.message);
+      default:
+        if (err.statusCode >= 500) return new BotError('unavailable', 'Microsoft Graph is unavailable.', details);
+        return new BotError('invalid_request', graphMessage(err), details);
+    }
+  }
+  const e = err as { name?: string; message?: string };
+  return fromNonHttp(e?.name, e?.message ?? String(err));
+}
+
+function fromNonHttp(name: string | null | undefined, message: string): BotError {
+  if (name === 'AbortError') return new BotError('timeout', 'Microsoft Graph did not answer in time.');
+  const aadsts = /AADSTS(\d+)/.exec(message)?.[1];
+  // @azure/identity reports every token-endpoint failure as AuthenticationRequiredError;
+  // consent is recognisable only by its AADSTS code.
+  if (aadsts === '65001' || /interaction_required|consent_required/.test(message)) {
+    return new BotError('consent_required', 'Consent is needed before the bot can act for you.', { serviceCode: aadsts ? `AADSTS${aadsts}` : 'interaction_required' });
+  }
+  if (aadsts) return new BotError('sign_in_failed', `Microsoft Entra ID refused the sign-in (AADSTS${aadsts}).`, { serviceCode: `AADSTS${aadsts}` });
+  if (name === 'AuthenticationRequiredError' || name === 'CredentialUnavailableError') {
+    return new BotError('sign_in_failed', 'Microsoft Entra ID could not issue a token.', { serviceCode: name });
+  }
+  return new BotError('unavailable', 'Microsoft Graph could not be reached.', { serviceCode: name ?? undefined });
+}
+
+function graphMessage(err: GraphError): string {
+  return err.message ? `Microsoft Graph rejected the request: ${err.message}` : 'Microsoft Graph rejected the request.';
+}
+
+function headerValue(headers: Headers | undefined, name: string): string | undefined {
+  return headers?.get?.(name) ?? undefined;
+}
+
+function retryAfter(headers: Headers | undefined): number | undefined {
+  const v = headerValue(headers, 'retry-after');
+  const n = v === undefined ? NaN : Number(v);
+  return Number.isFinite(n) ? n : undefined;
+}

@@ -1,0 +1,90 @@
+/**
+ * Per-user on-behalf-of credentials.
+ *
+ * The bot keeps no long-lived tokens: it holds, per user, one OnBehalfOfCredential built from
+ * that user's validated SSO token until the token expires. Reusing the instance matters: MSAL's
+ * cache lives inside it, so a user's ten Graph calls cost one OBO round trip.
+ */
+import {
+  OnBehalfOfCredential,
+  type MultiTenantTokenCredentialOptions,
+  type OnBehalfOfCredentialSecretOptions,
+  type TokenCredential,
+} from '@azure/identity';
+import type { ValidatedSsoToken } from './validate';
+
+export interface OboOptions {
+  clientId: string;
+  clientSecret: string;
+  authorityHost: string;
+}
+
+interface Entry {
+  credential: TokenCredential;
+  token: string;
+  expiresAt: number;
+}
+
+/** Refuse to hand out a credential whose assertion expires within this margin. */
+const EXPIRY_MARGIN_MS = 60_000;
+
+const isMicrosoftAuthority = (host: string): boolean =>
+  /(^|\.)(login\.microsoftonline\.(com|us)|login\.chinacloudapi\.cn|login\.partner\.microsoftonline\.cn)$/i.test(new URL(host).hostname);
+
+export const userKey = (u: { tid: string; oid: string }): string => `${u.tid}:${u.oid}`;
+
+export class UserCredentials {
+  private readonly entries = new Map<string, Entry>();
+
+  constructor(
+    private readonly options: OboOptions,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** Stores (or keeps) the credential for a freshly validated SSO token and returns it. */
+  remember(sso: ValidatedSsoToken): TokenCredential {
+    const key = userKey(sso.user);
+    const existing = this.entries.get(key);
+    if (existing && existing.token === sso.token) return existing.credential;
+    // disableInstanceDiscovery is honoured at run time but missing from the OBO option types.
+    const options: OnBehalfOfCredentialSecretOptions & MultiTenantTokenCredentialOptions & { disableInstanceDiscovery: boolean } = {
+      // OBO always runs against the SSO token's own tenant.
+      tenantId: sso.user.tid,
+      clientId: this.options.clientId,
+      clientSecret: this.options.clientSecret,
+      userAssertionToken: sso.token,
+      authorityHost: this.options.authorityHost,
+      // Instance discovery only knows Microsoft's clouds; elsewhere it retries for ~6 s, then fails.
+      disableInstanceDiscovery: !isMicrosoftAuthority(this.options.authorityHost),
+    };
+    const credential = new OnBehalfOfCredential(options);
+    this.entries.set(key, { credential, token: sso.token, expiresAt: sso.expiresAt });
+    this.sweep();
+    return credential;
+  }
+
+  /** The user's credential while their SSO token is still valid; undefined means "ask Teams for SSO". */
+  get(user: { tid: string; oid: string }): TokenCredential | undefined {
+    const key = userKey(user);
+    const entry = this.entries.get(key);
+    if (!entry) return undefined;
+    if (entry.expiresAt - EXPIRY_MARGIN_MS <= this.now()) {
+      this.entries.delete(key);
+      return undefined;
+    }
+    return entry.credential;
+  }
+
+  forget(user: { tid: string; oid: string }): boolean {
+    return this.entries.delete(userKey(user));
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  private sweep(): void {
+    const now = this.now();
+    for (const [key, entry] of this.entries) if (entry.expiresAt <= now) this.entries.delete(key);
+  }
+}
