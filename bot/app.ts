@@ -1,0 +1,104 @@
+/**
+ * The composition root: builds every piece from a validated BotConfig. The entry file and the
+ * tests both start the bot through here, so they run the same thing.
+ */
+import { randomUUID } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'restify';
+import { createAdapter } from './adapter';
+import type { BotConfig } from './config';
+import { graphScope } from './graph/uploads';
+import { createLogger, type Logger } from './log';
+import { createServer } from './server';
+import type { Services } from './services';
+import { uploadsClientFactory } from './services';
+import { UserCredentials } from './sso/credentials';
+import { SsoService } from './sso/service';
+import { SsoTokenValidator } from './sso/validate';
+import { PendingChanges } from './state/changes';
+import { ParkedCommands } from './state/parked';
+import { createStorage } from './state/storage';
+import { UploadsBot } from './teams/bot';
+
+export interface BotApp {
+  server: Server;
+  services: Services;
+  /** Starts listening; resolves with the base URL. */
+  listen(port?: number, host?: string): Promise<string>;
+  close(): Promise<void>;
+}
+
+export interface AppOptions {
+  logger?: Logger;
+  /** Tests shorten the invoke budget to exercise the "updating…" path. */
+  invokeBudgetMs?: number;
+}
+
+export function createApp(config: BotConfig, options: AppOptions = {}): BotApp {
+  const log = options.logger ?? createLogger(config.logLevel);
+  if (!config.bot.id) log.warn('BOT_ID is empty: anonymous local mode, inbound requests are NOT authenticated. Never run this way in production.');
+
+  const { storage, durable } = createStorage(config.storage);
+  if (!durable) log.warn('AZURE_STORAGE_CONNECTION_STRING is not set: state is in memory, lost on restart and not shared between instances.');
+
+  const adapter = createAdapter(config.bot);
+  adapter.onTurnError = async (context, error) => {
+    const correlationId = randomUUID();
+    log.error({ err: error, correlationId, conversation: context.activity.conversation?.id, activityType: context.activity.type }, 'turn failed');
+    if (context.activity.type === 'message') {
+      await context
+        .sendActivity(`Sorry — something went wrong on the bot's side and nothing was changed. (reference ${correlationId})`)
+        .catch(() => undefined);
+    }
+  };
+
+  const validator = new SsoTokenValidator({
+    authorityHost: config.sso.authorityHost,
+    clientId: config.sso.clientId,
+    appIdUri: config.sso.appIdUri,
+    allowedTenants: config.sso.allowedTenants,
+  });
+  const credentials = new UserCredentials({
+    clientId: config.sso.clientId,
+    clientSecret: config.sso.clientSecret,
+    authorityHost: config.sso.authorityHost,
+  });
+  const sso = new SsoService(validator, credentials, {
+    appIdUri: config.sso.appIdUri,
+    clientId: config.sso.clientId,
+    authorityHost: config.sso.authorityHost,
+    graphScope: graphScope(config.graph.baseUrl),
+  });
+
+  const services: Services = {
+    config,
+    log,
+    adapter,
+    sso,
+    changes: new PendingChanges(storage),
+    parked: new ParkedCommands(storage),
+    uploads: uploadsClientFactory(config.graph),
+    invokeBudgetMs: options.invokeBudgetMs ?? 4500,
+    continueConversation: (reference, logic) => adapter.continueConversationAsync(config.bot.id ?? '', reference, logic),
+  };
+  const bot = new UploadsBot(services);
+  const server = createServer({ adapter, bot, log });
+
+  return {
+    server,
+    services,
+    listen: (port = config.port, host = '127.0.0.1') =>
+      new Promise((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(port, host, () => {
+          const { port: actual } = server.address() as AddressInfo;
+          resolve(`http://${host}:${actual}`);
+        });
+      }),
+    close: () =>
+      new Promise((resolve) => {
+        server.server.closeAllConnections?.();
+        server.close(() => resolve());
+      }),
+  };
+}

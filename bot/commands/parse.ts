@@ -1,0 +1,434 @@
+/**
+ * The chat command grammar. Pure: text in, a Command or a ParseFailure out.
+ *
+ *   set upload <id> [to] <status>    ask to change an upload's status (confirmed on a card)
+ *   set upload [<id>] [to <status>]  with parts missing: open the form, prefilled with what was given
+ *   show upload <id>                 show one upload
+ *   help | sign out | subscribe | unsubscribe | subscriptions
+ *
+ * Text arrives after botbuilder removed the bot's @mention, so it may still carry whitespace, `&nbsp;`, a leading
+ * `<at>…</at>` (when removal missed it), newlines, a trailing period or odd case; all of that is tolerated.
+ * Keywords and statuses are case-insensitive; ids are normalised to lower case without braces.
+ *
+ * Every failure names what was wrong in one sentence (`message`) and, where one exists, carries a `suggestion`:
+ * always something the person can type back, usually a full corrected command (`set upload <id> to complete`),
+ * sometimes a usage pattern (`show upload <id>`) or just `help`. Text from the person is echoed back truncated,
+ * stripped of control characters and with backticks replaced, so it cannot break the quoting of the message.
+ */
+import { EXAMPLE_UPLOAD_ID, FORM_INPUTS } from '../../cards/ids';
+import { UPLOAD_STATUSES, type UploadStatus } from '../model';
+import { closest } from './similarity';
+
+export { UPLOAD_STATUSES, type UploadStatus };
+
+export type Command =
+  | { kind: 'setStatus'; uploadId: string; status: UploadStatus }
+  /** `set upload` with parts missing; `problem` says what was wrong with a part that was given. */
+  | { kind: 'openForm'; uploadId?: string; status?: UploadStatus; problem?: string }
+  | { kind: 'show'; uploadId: string }
+  | { kind: 'help' }
+  | { kind: 'signOut' }
+  | { kind: 'subscribe' }
+  | { kind: 'unsubscribe' }
+  | { kind: 'subscriptions' };
+
+export type ParseFailureReason = 'empty' | 'tooLong' | 'badId' | 'badStatus' | 'unknownCommand' | 'syntax';
+
+export type ParseFailure = {
+  kind: 'invalid';
+  reason: ParseFailureReason;
+  /** One clear sentence naming what was wrong. */
+  message: string;
+  /** Something to type instead: a corrected command, a usage pattern, or `help`. */
+  suggestion?: string;
+};
+
+/** Longer messages are refused by length alone, before any of the text is looked at. */
+export const MAX_COMMAND_LENGTH = 500;
+
+/** How much of a person's text is echoed back in a message. */
+const ECHO_LIMIT = 40;
+
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** A GUID (any version: Graph's own example id is not an RFC 4122 one), optionally wrapped in braces. */
+export function isUploadId(s: string): boolean {
+  return normaliseUploadId(s) !== undefined;
+}
+
+/** The id in canonical form (lower case, no braces), or undefined when it is not a GUID. */
+export function normaliseUploadId(s: string): string | undefined {
+  if (typeof s !== 'string' || s.length > 38) return undefined;
+  const bare = s.startsWith('{') && s.endsWith('}') ? s.slice(1, -1) : s;
+  return GUID.test(bare) ? bare.toLowerCase() : undefined;
+}
+
+const STATUS_BY_COMPACT: Readonly<Record<string, UploadStatus>> = {
+  noupload: 'noUpload',
+  pending: 'pending',
+  complete: 'complete',
+  error: 'error',
+};
+
+/** Lower case without spaces, hyphens, underscores or surrounding quotes: `No-Upload` → `noupload`. */
+function compact(s: string): string {
+  return stripQuotes(s).toLowerCase().replace(/[\s_-]+/g, '');
+}
+
+/** A status in any friendly spelling (`noUpload`, `no upload`, `no-upload`, `NOUPLOAD`, `"complete"`), else undefined. */
+export function parseStatus(input: string): UploadStatus | undefined {
+  if (typeof input !== 'string' || input.length > 40) return undefined;
+  return STATUS_BY_COMPACT[compact(input)];
+}
+
+/** Words people use for a status that is not its name. */
+const STATUS_SYNONYMS: Readonly<Record<string, UploadStatus>> = {
+  completed: 'complete',
+  done: 'complete',
+  finished: 'complete',
+  success: 'complete',
+  succeeded: 'complete',
+  successful: 'complete',
+  uploaded: 'complete',
+  failed: 'error',
+  failure: 'error',
+  fail: 'error',
+  errored: 'error',
+  errors: 'error',
+  inprogress: 'pending',
+  processing: 'pending',
+  queued: 'pending',
+  waiting: 'pending',
+  none: 'noUpload',
+  notuploaded: 'noUpload',
+  new: 'noUpload',
+};
+
+/** "Did you mean": the status closest to what was typed (synonym, typo or prefix), or undefined. */
+export function suggestStatus(input: string): UploadStatus | undefined {
+  if (typeof input !== 'string' || input.length > 40) return undefined;
+  const exact = parseStatus(input);
+  if (exact) return exact;
+  const word = compact(input);
+  const synonym = STATUS_SYNONYMS[word];
+  if (synonym) return synonym;
+  const near = closest(word, Object.keys(STATUS_BY_COMPACT));
+  return near === undefined ? undefined : STATUS_BY_COMPACT[near];
+}
+
+/** The canonical text of a command, e.g. for "did you mean" suggestions and logs. */
+export function formatCommand(command: Command): string {
+  switch (command.kind) {
+    case 'setStatus':
+      return `set upload ${command.uploadId} to ${command.status}`;
+    case 'openForm':
+      return ['set upload', command.uploadId, command.status && `to ${command.status}`].filter(Boolean).join(' ');
+    case 'show':
+      return `show upload ${command.uploadId}`;
+    case 'signOut':
+      return 'sign out';
+    default:
+      return command.kind;
+  }
+}
+
+export function parseCommand(text: string): Command | ParseFailure {
+  const raw = typeof text === 'string' ? text : '';
+  // Length first, on the raw string: a 20,000-character message costs nothing more than this comparison.
+  if (raw.length > MAX_COMMAND_LENGTH) {
+    return failure(
+      'tooLong',
+      `That message is ${raw.length.toLocaleString('en-US')} characters long, but a command is at most ${MAX_COMMAND_LENGTH} characters.`,
+      'help',
+    );
+  }
+  const words = tokenize(raw);
+  if (words.length === 0) {
+    return failure('empty', 'The message was empty, so there is no command to run.', 'help');
+  }
+  return parseWords(words, true);
+}
+
+/**
+ * The set-upload form's submitted `value` ({ action, uploadId, status }) as a command: `setStatus` when both inputs
+ * are valid, otherwise `openForm` again with the valid parts kept and a `problem` saying what to fix.
+ */
+export function parseFormSubmission(value: unknown): Extract<Command, { kind: 'setStatus' | 'openForm' }> {
+  const record = typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : {};
+  const rawId = stringField(record[FORM_INPUTS.uploadId]);
+  const rawStatus = stringField(record[FORM_INPUTS.status]);
+  const uploadId = normaliseUploadId(rawId);
+  const status = parseStatus(rawStatus);
+  if (uploadId && status) return { kind: 'setStatus', uploadId, status };
+
+  const problems: string[] = [];
+  if (!uploadId) problems.push(rawId === '' ? 'Enter the upload id.' : badIdMessage(rawId));
+  if (!status) problems.push(rawStatus === '' ? 'Choose a status.' : badStatusMessage(rawStatus));
+  return openForm(uploadId, status, problems.join(' '));
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+
+const NBSP_ENTITY = /&(?:nbsp|#160|#x0*a0);/gi;
+/** Zero-width characters and the soft hyphen: invisible, but they break keyword and GUID matching. */
+const INVISIBLE = /[\u200b-\u200d\u2060\u00ad]/g;
+const LEADING_MENTIONS = /^\s*(?:<at(?:\s[^>]*)?>[^<]*<\/at>\s*)+/i;
+const QUOTES = /^["'`\u2018\u2019\u201c\u201d]+|["'`\u2018\u2019\u201c\u201d]+$/g;
+
+function stripQuotes(s: string): string {
+  return s.replace(QUOTES, '');
+}
+
+function tokenize(raw: string): string[] {
+  let text = raw
+    .replace(NBSP_ENTITY, ' ')
+    .replace(INVISIBLE, '')
+    .replace(LEADING_MENTIONS, '')
+    .replace(/\s+/g, ' ') // JS \s covers U+00A0, U+FEFF, U+2000–U+200A, U+3000, newlines
+    .trim()
+    .replace(/^\/+/, ''); // "/help", as typed from a command menu habit
+  // A trailing period (or ! ?) is punctuation, not part of the last word; a lone "?" is kept and means help.
+  const withoutPunctuation = text.replace(/\s*[.!?\u3002]+$/u, '');
+  if (withoutPunctuation !== '') text = withoutPunctuation;
+  return text
+    .split(' ')
+    .map(stripQuotes)
+    .filter((word) => word !== '');
+}
+
+const NO_ARGUMENT_COMMANDS: Readonly<Record<string, Command>> = {
+  subscribe: { kind: 'subscribe' },
+  unsubscribe: { kind: 'unsubscribe' },
+  subscriptions: { kind: 'subscriptions' },
+  signout: { kind: 'signOut' },
+  logout: { kind: 'signOut' },
+  logoff: { kind: 'signOut' },
+};
+
+/** Every first word the grammar knows (compact form), mapped to the word to suggest. */
+const COMMAND_WORDS: Readonly<Record<string, string>> = {
+  help: 'help',
+  set: 'set',
+  show: 'show',
+  subscribe: 'subscribe',
+  unsubscribe: 'unsubscribe',
+  subscriptions: 'subscriptions',
+  signout: 'sign out',
+  logout: 'sign out',
+};
+
+/** Words that are not commands but plainly mean one. */
+const COMMAND_SYNONYMS: Readonly<Record<string, string>> = {
+  get: 'show',
+  view: 'show',
+  display: 'show',
+  status: 'show',
+  update: 'set',
+  change: 'set',
+  mark: 'set',
+  signoff: 'sign out',
+  commands: 'help',
+};
+
+const USAGE: Readonly<Record<string, string>> = {
+  set: 'set upload <id> to <status>',
+  show: 'show upload <id>',
+};
+
+function parseWords(words: string[], suggestCorrections: boolean): Command | ParseFailure {
+  const first = words[0]!.toLowerCase();
+  const rest = words.slice(1);
+
+  if (first === 'help' || first === '?') return { kind: 'help' };
+  if (first === 'set') return parseSet(rest);
+  if (first === 'show') return parseShow(rest);
+
+  // Two-word spellings (`sign out`, `log out`, `log off`) read as one word.
+  const twoWord = words.length >= 2 ? compact(`${first}${words[1]}`) : '';
+  const [commandWord, argumentCount] =
+    twoWord in NO_ARGUMENT_COMMANDS ? [twoWord, words.length - 2] : [compact(first), rest.length];
+  const noArgument = NO_ARGUMENT_COMMANDS[commandWord];
+  if (noArgument) {
+    if (argumentCount === 0) return noArgument;
+    const name = formatCommand(noArgument);
+    return failure('syntax', `${ours(name)} takes no extra words, so I did not run it.`, name);
+  }
+  return unknownCommand(words, suggestCorrections);
+}
+
+function parseShow(rest: string[]): Command | ParseFailure {
+  const args = rest.length > 0 && /^uploads?$/i.test(rest[0]!) ? rest.slice(1) : rest;
+  if (args.length === 0) {
+    return failure('syntax', `${ours('show upload')} needs the id of the upload to show.`, USAGE.show);
+  }
+  const uploadId = normaliseUploadId(args[0]!);
+  if (!uploadId) return failure('badId', badIdMessage(args[0]!));
+  if (args.length > 1) {
+    return failure(
+      'syntax',
+      `${ours('show upload')} takes only an upload id, but more followed it: ${code(args.slice(1).join(' '))}.`,
+      formatCommand({ kind: 'show', uploadId }),
+    );
+  }
+  return { kind: 'show', uploadId };
+}
+
+const STATUS_SEPARATORS = new Set(['to', 'as', '=', '->', '\u2192']);
+
+function parseSet(rest: string[]): Command | ParseFailure {
+  let args = rest;
+  if (args.length > 0 && /^uploads?$/i.test(args[0]!)) {
+    args = args.slice(1);
+  } else if (args.length > 0 && !isUploadId(args[0]!)) {
+    // `set <id> to complete` is accepted as a shortcut; anything else after `set` is a mistake worth naming.
+    const near = closest(args[0]!.toLowerCase(), ['upload', 'uploads']);
+    const corrected = near ? parseSet(['upload', ...args.slice(1)]) : undefined;
+    return failure(
+      'syntax',
+      `${ours('set')} must be followed by ${ours('upload')}, not ${code(args[0]!)}.`,
+      corrected && corrected.kind !== 'invalid' ? formatCommand(corrected) : USAGE.set,
+    );
+  }
+  if (args.length === 0) return { kind: 'openForm' };
+
+  // `set upload to complete`: the id is missing.
+  if (STATUS_SEPARATORS.has(args[0]!.toLowerCase())) {
+    const statusText = args.slice(1).join(' ');
+    if (statusText === '') return { kind: 'openForm' };
+    const status = parseStatus(statusText);
+    return status ? openForm(undefined, status) : openForm(undefined, undefined, badStatusMessage(statusText));
+  }
+
+  const idText = args[0]!;
+  const uploadId = normaliseUploadId(idText);
+  // `set upload complete`: only a status was given.
+  if (!uploadId) {
+    const statusOnly = parseStatus(args.join(' '));
+    if (statusOnly) return openForm(undefined, statusOnly);
+  }
+  const afterId = args.slice(1);
+  const statusWords = afterId.length > 0 && STATUS_SEPARATORS.has(afterId[0]!.toLowerCase()) ? afterId.slice(1) : afterId;
+  const statusText = statusWords.join(' ');
+
+  if (statusText === '') {
+    // A partial command opens the form; a bad id is reported on the form rather than refused.
+    return uploadId ? openForm(uploadId) : openForm(undefined, undefined, badIdMessage(idText));
+  }
+  // Fully specified: a bad part is an error, not a form.
+  if (!uploadId) return failure('badId', badIdMessage(idText));
+  const status = parseStatus(statusText);
+  if (!status) {
+    const suggested = suggestStatus(statusText);
+    return failure(
+      'badStatus',
+      badStatusMessage(statusText),
+      suggested ? formatCommand({ kind: 'setStatus', uploadId, status: suggested }) : undefined,
+    );
+  }
+  return { kind: 'setStatus', uploadId, status };
+}
+
+function unknownCommand(words: string[], suggestCorrections: boolean): ParseFailure {
+  const first = words[0]!;
+  const fallback = failure('unknownCommand', `${code(first)} is not a command I know — type ${ours('help')} to see the commands.`, 'help');
+  if (!suggestCorrections) return fallback;
+
+  const firstCompact = compact(first);
+  const twoWord = words.length >= 2 ? compact(`${first}${words[1]}`) : '';
+  let candidate = COMMAND_SYNONYMS[firstCompact];
+  let consumed = 1;
+  if (!candidate) {
+    // A prefix stands for a command only on its own (`unsub`): `sign in` is not a short `sign out`.
+    const near = closest(firstCompact, Object.keys(COMMAND_WORDS), words.length === 1);
+    if (near) candidate = COMMAND_WORDS[near];
+  }
+  if (!candidate && twoWord) {
+    const near = closest(twoWord, ['signout', 'logout']);
+    if (near) [candidate, consumed] = ['sign out', 2];
+  }
+
+  if (candidate) {
+    const corrected = parseWords([...candidate.split(' '), ...words.slice(consumed)], false);
+    const suggestion = corrected.kind !== 'invalid' ? formatCommand(corrected) : correctedSuggestion(corrected) ?? USAGE[candidate] ?? candidate;
+    return failure('unknownCommand', `${code(first)} is not a command I know — did you mean ${ours(suggestion)}?`, suggestion);
+  }
+  const uploadId = words.map((word) => normaliseUploadId(word)).find((id) => id !== undefined);
+  if (uploadId) {
+    const suggestion = formatCommand({ kind: 'show', uploadId });
+    return failure('unknownCommand', `${code(first)} is not a command I know — did you mean ${ours(suggestion)}?`, suggestion);
+  }
+  return fallback;
+}
+
+/** A corrected command from a failure one level down (`update … to done` → `set upload … to complete`). */
+function correctedSuggestion(failed: ParseFailure): string | undefined {
+  const suggestion = failed.suggestion;
+  if (!suggestion || suggestion === 'help') return undefined;
+  const words = tokenize(suggestion);
+  return words.length > 0 && parseWords(words, false).kind !== 'invalid' ? suggestion : undefined;
+}
+
+// --- messages ----------------------------------------------------------------------------------------------------
+
+const STATUS_LIST = `${UPLOAD_STATUSES.slice(0, -1).map((s) => ours(s)).join(', ')} and ${ours(UPLOAD_STATUSES[UPLOAD_STATUSES.length - 1]!)}`;
+
+export function badStatusMessage(statusText: string): string {
+  const suggested = suggestStatus(statusText);
+  return suggested
+    ? `${code(statusText)} is not a status — did you mean ${ours(suggested)}? The statuses are ${STATUS_LIST}.`
+    : `${code(statusText)} is not a status — the statuses are ${STATUS_LIST}.`;
+}
+
+export function badIdMessage(idText: string): string {
+  const detail = idDetail(idText);
+  return `${code(idText)} is not a valid upload id${detail ? ` (${detail})` : ''} — an upload id is a GUID like ${ours(EXAMPLE_UPLOAD_ID)}.`;
+}
+
+/** Why an attempted GUID is not one, when it looks like an attempt at all (hex digits and dashes). */
+function idDetail(idText: string): string | undefined {
+  const bare = idText.replace(/^\{/, '').replace(/\}$/, '');
+  if (!/^[0-9a-z-]{20,50}$/i.test(bare) || !bare.includes('-')) return undefined;
+  const nonHex = /[^0-9a-f-]/i.exec(bare)?.[0];
+  if (nonHex) return `${code(nonHex)} is not a hexadecimal digit`;
+  if (bare.length !== 36) return `it has ${bare.length} characters; a GUID has 36`;
+  return 'its groups of digits must be 8-4-4-4-12 long';
+}
+
+/** Text from the person, made safe to quote: bounded, single-line, no control characters, no backticks. */
+function echo(s: string): string {
+  const cleaned = s
+    .slice(0, ECHO_LIMIT * 4)
+    .replace(/[\p{Cc}\p{Cf}]/gu, ' ')
+    .replace(/\s+/g, ' ')
+    .trim()
+    .replace(/`/g, "'");
+  const chars = Array.from(cleaned); // by code point, so an emoji is never cut in half
+  return chars.length > ECHO_LIMIT ? `${chars.slice(0, ECHO_LIMIT - 1).join('')}…` : cleaned;
+}
+
+/** Quotes the person's text: echoed safely (bounded, no controls, no backticks). */
+function code(s: string): string {
+  return `\`${echo(s)}\``;
+}
+
+/** Quotes text the bot composed (keywords, usage, normalised ids and statuses): shown in full. */
+function ours(s: string): string {
+  return `\`${s}\``;
+}
+
+function failure(reason: ParseFailureReason, message: string, suggestion?: string): ParseFailure {
+  return suggestion === undefined ? { kind: 'invalid', reason, message } : { kind: 'invalid', reason, message, suggestion };
+}
+
+function openForm(uploadId?: string, status?: UploadStatus, problem?: string): Extract<Command, { kind: 'openForm' }> {
+  return {
+    kind: 'openForm',
+    ...(uploadId !== undefined && { uploadId }),
+    ...(status !== undefined && { status }),
+    ...(problem !== undefined && problem !== '' && { problem }),
+  };
+}
+
+function stringField(value: unknown): string {
+  return typeof value === 'string' ? value.trim() : '';
+}

@@ -1,0 +1,76 @@
+/**
+ * The commands that act on Graph, run once the user has a credential — straight away, or after
+ * Teams completed SSO for a parked command.
+ */
+import type { TokenCredential } from '@azure/identity';
+import type { TurnContext } from 'botbuilder';
+import * as views from '../views';
+import type { Command } from '../commands/parse';
+import type { Services } from '../services';
+import type { Requester } from '../state/changes';
+import { whereOf, scopeOf } from '../teams/activity';
+import { setOutcome } from '../teams/bot';
+import { cardForError, sendCard } from './respond';
+
+export type GraphCommand = Extract<Command, { kind: 'setStatus' } | { kind: 'show' }>;
+
+export const needsGraph = (c: Command): c is GraphCommand => c.kind === 'setStatus' || c.kind === 'show';
+
+export async function runGraphCommand(
+  context: TurnContext,
+  services: Services,
+  command: GraphCommand,
+  actor: Requester,
+  credential: TokenCredential,
+): Promise<void> {
+  const client = services.uploads(credential);
+  try {
+    if (command.kind === 'show') {
+      const [upload, devices] = await Promise.all([client.get(command.uploadId), client.deviceIdentities(command.uploadId).catch(() => undefined)]);
+      await sendCard(context, views.details(upload, devices?.items.length));
+      setOutcome(context, 'shown');
+      return;
+    }
+    const upload = await client.get(command.uploadId);
+    const change = await services.changes.create({
+      uploadId: upload.id,
+      requestedStatus: command.status,
+      requester: actor,
+      scope: scopeOf(context.activity),
+      conversationId: context.activity.conversation.id,
+      where: whereOf(context.activity),
+      seen: { status: upload.status, createdDateTimeUtc: upload.createdDateTimeUtc },
+    });
+    const cardActivityId = await sendCard(context, views.confirmation(change, upload));
+    const stored = await services.changes.load(change.key);
+    if (stored && cardActivityId) await services.changes.update(stored, { cardActivityId });
+    setOutcome(context, 'confirmation-sent');
+  } catch (err) {
+    await sendCard(context, cardForError(err));
+    setOutcome(context, `graph-error:${(err as { code?: string }).code ?? 'unknown'}`);
+  }
+}
+
+/**
+ * In a channel Teams does no message-level SSO: the request is posted for everyone, and the
+ * requester's own client refreshes it (card-level SSO) into the confirmation only they see.
+ */
+export async function postChannelRequest(
+  context: TurnContext,
+  services: Services,
+  command: Extract<Command, { kind: 'setStatus' }>,
+  actor: Requester,
+): Promise<void> {
+  const change = await services.changes.create({
+    uploadId: command.uploadId,
+    requestedStatus: command.status,
+    requester: actor,
+    scope: 'channel',
+    conversationId: context.activity.conversation.id,
+    where: whereOf(context.activity),
+  });
+  const cardActivityId = await sendCard(context, views.channelRequest(change));
+  const stored = await services.changes.load(change.key);
+  if (stored && cardActivityId) await services.changes.update(stored, { cardActivityId });
+  setOutcome(context, 'channel-request-posted');
+}

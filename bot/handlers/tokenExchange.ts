@@ -1,0 +1,63 @@
+/**
+ * Message-level SSO: Teams answers our OAuthCard with `signin/tokenExchange`, once per
+ * signed-in endpoint. The parked command is claimed first, so duplicates (on any instance)
+ * cost no validation, no OBO and no second reply.
+ */
+import { type InvokeResponse, type TurnContext } from 'botbuilder';
+import { isBotError } from '../errors';
+import type { Services } from '../services';
+import { actorOf } from '../teams/activity';
+import { setOutcome } from '../teams/bot';
+import { runGraphCommand, needsGraph } from './commands';
+import { cardForError, sendCard } from './respond';
+
+interface TokenExchangeValue {
+  id?: unknown;
+  connectionName?: unknown;
+  token?: unknown;
+}
+
+const ok = (): InvokeResponse => ({ status: 200 });
+
+export async function handleTokenExchange(context: TurnContext, services: Services): Promise<InvokeResponse> {
+  const value = (context.activity.value ?? {}) as TokenExchangeValue;
+  const actor = actorOf(context.activity);
+  if (!actor || typeof value.id !== 'string' || typeof value.token !== 'string') {
+    setOutcome(context, 'invalid:token-exchange');
+    return { status: 400, body: { error: 'signin/tokenExchange needs from.aadObjectId, value.id and value.token.' } };
+  }
+  const failed = (failureDetail: string): InvokeResponse => ({
+    // 412 tells Teams the exchange failed: it shows the OAuthCard's sign-in button instead.
+    status: 412,
+    body: { id: value.id, connectionName: value.connectionName, failureDetail },
+  });
+
+  const claim = await services.parked.claim(value.id, actor);
+  if (claim.outcome === 'duplicate') {
+    setOutcome(context, 'sso-duplicate');
+    return ok();
+  }
+  if (claim.outcome === 'unknown') {
+    setOutcome(context, 'sso-unknown-exchange');
+    return failed('This sign-in request is unknown or expired. Type your command again.');
+  }
+
+  try {
+    const { credential } = await services.sso.accept(value.token, { oid: actor.oid });
+    const command = claim.parked.command;
+    if (needsGraph(command)) await runGraphCommand(context, services, command, actor, credential);
+    setOutcome(context, 'sso-exchanged');
+    return ok();
+  } catch (err) {
+    if (!isBotError(err)) throw err;
+    if (err.code === 'personal_account' || err.code === 'tenant_not_allowed') {
+      // Signing in again cannot help: say why instead of showing a sign-in button.
+      await sendCard(context, cardForError(err));
+      setOutcome(context, `sso-refused:${err.code}`);
+      return ok();
+    }
+    await services.parked.fail(value.id);
+    setOutcome(context, `sso-failed:${err.code}`);
+    return failed(err.message);
+  }
+}

@@ -1,0 +1,57 @@
+/**
+ * HTTP: restify routes in front of the adapter. Bodies are size-limited and parsed here, so a
+ * broken or oversized request is answered 4xx before any turn starts.
+ */
+import restify from 'restify';
+import type { CloudAdapter } from 'botbuilder';
+import type { Logger } from './log';
+import type { TurnRunner } from './teams/bot';
+
+/** Teams messages are at most ~100 KB including cards; leave room, refuse the rest. */
+export const MAX_BODY_BYTES = 256 * 1024;
+
+export interface ServerDeps {
+  adapter: CloudAdapter;
+  bot: TurnRunner;
+  log: Logger;
+}
+
+export function createServer({ adapter, bot, log }: ServerDeps): restify.Server {
+  const server = restify.createServer({ name: 'autopilot-uploads-bot', handleUncaughtExceptions: false });
+  server.use(restify.plugins.bodyParser({ maxBodySize: MAX_BODY_BYTES, mapParams: false, rejectUnknown: false }));
+
+  server.get('/healthz', (_req, res) => {
+    res.send(200, { status: 'ok' });
+  });
+
+  server.post('/api/messages', async (req, res) => {
+    const started = Date.now();
+    let turnRan = false;
+    try {
+      if (typeof req.body !== 'object' || req.body === null || Array.isArray(req.body)) {
+        res.send(400, { error: 'The request body must be a JSON activity.' });
+        return;
+      }
+      await adapter.process(req, res, async (context) => {
+        turnRan = true;
+        await bot.run(context);
+      });
+    } catch (err) {
+      log.error({ err }, 'request failed outside a turn');
+      if (!res.headersSent) res.send(500, { error: 'Internal error' });
+    } finally {
+      if (!turnRan) {
+        // Turns log themselves; this covers requests refused before one started (auth, bad body).
+        log.info({ route: '/api/messages', status: res.statusCode, durationMs: Date.now() - started }, 'request refused before a turn');
+      }
+    }
+  });
+
+  server.on('restifyError', (req, res, err, next) => {
+    // Parser failures (malformed JSON, too large) carry their 4xx; never echo internals.
+    log.info({ route: req.getPath?.(), status: err.statusCode, code: err.name }, 'request rejected');
+    err.toJSON = () => ({ code: err.body?.code ?? err.name, message: err.statusCode >= 500 ? 'Internal error' : err.message });
+    return next();
+  });
+  return server;
+}

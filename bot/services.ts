@@ -1,0 +1,27 @@
+/** What handlers share: built once in app.ts, passed down, never read from globals. */
+import type { TokenCredential } from '@azure/identity';
+import type { CloudAdapter, ConversationReference } from 'botbuilder';
+import type { BotConfig } from './config';
+import { UploadsClient } from './graph/uploads';
+import type { Logger } from './log';
+import type { SsoService } from './sso/service';
+import type { PendingChanges } from './state/changes';
+import type { ParkedCommands } from './state/parked';
+
+export interface Services {
+  config: BotConfig;
+  log: Logger;
+  adapter: CloudAdapter;
+  sso: SsoService;
+  changes: PendingChanges;
+  parked: ParkedCommands;
+  uploads(credential: TokenCredential): UploadsClient;
+  /** How long an invoke may take before the bot answers "updating…" and finishes later. */
+  invokeBudgetMs: number;
+  /** Runs `logic` in a conversation outside the current turn (late card updates). */
+  continueConversation(reference: Partial<ConversationReference>, logic: Parameters<CloudAdapter['continueConversationAsync']>[2]): Promise<void>;
+}
+
+export function uploadsClientFactory(graph: BotConfig['graph']): (credential: TokenCredential) => UploadsClient {
+  return (credential) => new UploadsClient(credential, graph);
+}

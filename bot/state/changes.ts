@@ -1,0 +1,90 @@
+/**
+ * Pending changes: what a confirmation card stands for, kept server-side.
+ *
+ * The card carries only an unguessable key; the change is bound to the requester's AAD object
+ * id, expires, and moves through its states by compare-and-swap so that two Confirms — two
+ * clicks, two devices, two bot instances — PATCH at most once.
+ */
+import { randomBytes } from 'node:crypto';
+import type { Storage } from 'botbuilder';
+import type { UploadStatus } from '../model';
+import { readItem, replaceItem, writeItem } from './storage';
+
+export const CHANGE_TTL_MS = 10 * 60 * 1000;
+const KEY_FORMAT = /^[A-Za-z0-9_-]{43}$/;
+
+export type ChangeState = 'pending' | 'confirming' | 'done' | 'failed' | 'cancelled';
+export type ChatScope = 'personal' | 'groupChat' | 'channel';
+
+export interface Requester {
+  oid: string;
+  tid: string;
+  name: string;
+  /** Teams user id (29:…), for card refresh. */
+  mri: string;
+}
+
+export interface PendingChange {
+  key: string;
+  uploadId: string;
+  requestedStatus: UploadStatus;
+  requester: Requester;
+  scope: ChatScope;
+  conversationId: string;
+  /** Where it was asked: "personal chat", a channel's name… (for notifications). */
+  where: string;
+  /** The message carrying the card everyone sees, once sent. */
+  cardActivityId?: string;
+  createdAt: number;
+  expiresAt: number;
+  state: ChangeState;
+  /** The upload as read when the requester last saw the confirmation. */
+  seen?: { status: UploadStatus; createdDateTimeUtc: string };
+  result?: { previousStatus: UploadStatus; status: UploadStatus; createdDateTimeUtc: string; at: number; by: string };
+  failure?: { code: string; message: string; serviceCode?: string; requestId?: string };
+}
+
+export type StoredChange = PendingChange & { eTag: string };
+
+const storageKey = (key: string) => `changes_${key}`;
+
+export class PendingChanges {
+  constructor(
+    private readonly storage: Storage,
+    private readonly now: () => number = Date.now,
+    private readonly ttlMs = CHANGE_TTL_MS,
+  ) {}
+
+  async create(input: Omit<PendingChange, 'key' | 'createdAt' | 'expiresAt' | 'state'>): Promise<PendingChange> {
+    const createdAt = this.now();
+    const change: PendingChange = {
+      ...input,
+      key: randomBytes(32).toString('base64url'),
+      createdAt,
+      expiresAt: createdAt + this.ttlMs,
+      state: 'pending',
+    };
+    await writeItem(this.storage, storageKey(change.key), change);
+    return change;
+  }
+
+  /** Undefined for malformed (tampered) keys without touching storage, and for unknown ones. */
+  async load(key: unknown): Promise<StoredChange | undefined> {
+    if (typeof key !== 'string' || !KEY_FORMAT.test(key)) return undefined;
+    const item = await readItem<PendingChange>(this.storage, storageKey(key));
+    return item?.eTag ? (item as StoredChange) : undefined;
+  }
+
+  isExpired(change: PendingChange): boolean {
+    return this.now() >= change.expiresAt;
+  }
+
+  /** Compare-and-swap: applies `patch` only if nobody wrote since `change` was read. */
+  async update(change: StoredChange, patch: Partial<PendingChange>): Promise<StoredChange | undefined> {
+    const { eTag, ...current } = change;
+    const next = { ...current, ...patch };
+    if (!(await replaceItem(this.storage, storageKey(change.key), next, eTag))) return undefined;
+    // Re-read for the new eTag so later transitions stay conditional.
+    return this.load(change.key);
+  }
+}

@@ -1,0 +1,56 @@
+/** Domain objects → card data: the one place that knows both the state model and the cards. */
+import {
+  type CardAttachment,
+  confirmChangeCard,
+  pendingChannelCard,
+  resultCard,
+  updatingCard,
+  uploadDetailsCard,
+} from '../cards';
+import type { Upload } from './model';
+import type { PendingChange } from './state/changes';
+
+export function confirmation(change: PendingChange, upload: Upload): CardAttachment {
+  return confirmChangeCard({
+    key: change.key,
+    uploadId: upload.id,
+    createdDateTimeUtc: upload.createdDateTimeUtc,
+    currentStatus: upload.status,
+    requestedStatus: change.requestedStatus,
+    requesterName: change.requester.name,
+    requesterMri: change.requester.mri,
+    expiresAt: new Date(change.expiresAt),
+  });
+}
+
+export function channelRequest(change: PendingChange): CardAttachment {
+  return pendingChannelCard({
+    key: change.key,
+    uploadId: change.uploadId,
+    requestedStatus: change.requestedStatus,
+    requesterName: change.requester.name,
+    requesterMri: change.requester.mri,
+    expiresAt: new Date(change.expiresAt),
+  });
+}
+
+export function result(change: PendingChange): CardAttachment {
+  const r = change.result;
+  if (!r) throw new Error('result() needs a change that was applied');
+  return resultCard({
+    uploadId: change.uploadId,
+    createdDateTimeUtc: r.createdDateTimeUtc,
+    previousStatus: r.previousStatus,
+    newStatus: r.status,
+    changedBy: r.by,
+    changedAt: new Date(r.at),
+  });
+}
+
+export function updating(change: PendingChange): CardAttachment {
+  return updatingCard({ uploadId: change.uploadId, status: change.requestedStatus });
+}
+
+export function details(upload: Upload, deviceIdentityCount?: number): CardAttachment {
+  return uploadDetailsCard({ uploadId: upload.id, createdDateTimeUtc: upload.createdDateTimeUtc, status: upload.status, deviceIdentityCount });
+}

@@ -1,0 +1,502 @@
+/**
+ * Adaptive Cards of the bot: one JSON template per card in ./templates, expanded with adaptivecards-templating, and
+ * one typed builder per card returning an attachment (`{ contentType, content }`); an `adaptiveCard/action` invoke
+ * response uses `.content` as its `value`. Pure: no I/O, no botbuilder.
+ *
+ * Safety rules every builder follows:
+ * - Text from people or services (ids echoed back, display names, Graph messages, parser messages) only ever enters
+ *   as template DATA. The templating engine evaluates `${…}` in the template source, never in data values, so
+ *   `${$root.secret}` in a display name comes out literally.
+ * - Such text is rendered in `RichTextBlock`/`TextRun`, which Adaptive Cards never treat as markdown, so a value like
+ *   `[sign in](https://evil.example)` cannot become a link on a bot-authored card. `TextBlock` (markdown) is used only
+ *   for fixed strings and for `{{DATE()}}`/`{{TIME()}}` lines built here from validated timestamps: Teams does not
+ *   evaluate those functions inside a TextRun (MicrosoftDocs/msteams-docs#4489).
+ * - Builders give every field a value, because the engine leaves an unbound `${name}` in the output verbatim.
+ *
+ * Universal Actions (https://learn.microsoft.com/microsoftteams/platform/task-modules-and-cards/cards/universal-actions-for-adaptive-cards/work-with-universal-actions-for-adaptive-cards):
+ * cards are version 1.5; every `Action.Execute` sits in an `ActionSet` (older Teams clients ignore `fallback`
+ * outside one) and has an `Action.Submit` fallback carrying the same data plus `verb`, so the bot sees the same
+ * request either as an `adaptiveCard/action` invoke or as a message whose `value` holds `{ ...data, verb }`.
+ *
+ * The cards (`xxxCard(data: XxxCardData)`):
+ * | card               | actions: verb or submit data                          | shown                                          |
+ * |--------------------|-------------------------------------------------------|------------------------------------------------|
+ * | help               | Submit `{ action: 'openForm' }`                       | help, or the answer to text that did not parse |
+ * | setUploadForm      | Submit `{ action: 'submitForm', uploadId, status }`   | `set upload` with parts missing                |
+ * | confirmChange      | Execute confirmChange / cancelChange `{ key }`        | the requester's view of a pending change       |
+ * | pendingChannel     | refresh + Execute refreshChange `{ key }` ("Review")  | everyone's view of a pending change, channels  |
+ * | result             | —                                                     | the updated upload                             |
+ * | uploadDetails      | —                                                     | `show upload`                                  |
+ * | notice             | —                                                     | cancelled, expired, not yours, refused, …      |
+ * | graphError         | —                                                     | a Graph failure, with code and request-id      |
+ * | updating           | —                                                     | while Graph is slow (replaced by an update)    |
+ * | uploadLookup       | Execute showUpload `{ uploadId }`                     | `show upload` in a channel (card-level SSO)    |
+ * | changeNotification | Execute showUpload `{ uploadId }`                     | change notices in team channels                |
+ * Fallback `Action.Submit`s carry the same data plus `verb`.
+ */
+import { Template } from 'adaptivecards-templating';
+import { ADAPTIVE_CARD_CONTENT_TYPE, EXAMPLE_UPLOAD_ID } from './ids';
+import { CARD_UPLOAD_STATUSES, STATUS_INFO, isCardUploadStatus, statusTitle, type CardUploadStatus } from './status';
+import changeNotificationTemplate from './templates/changeNotification.json';
+import confirmChangeTemplate from './templates/confirmChange.json';
+import graphErrorTemplate from './templates/graphError.json';
+import helpTemplate from './templates/help.json';
+import noticeTemplate from './templates/notice.json';
+import pendingChannelTemplate from './templates/pendingChannel.json';
+import resultTemplate from './templates/result.json';
+import setUploadFormTemplate from './templates/setUploadForm.json';
+import updatingTemplate from './templates/updating.json';
+import uploadDetailsTemplate from './templates/uploadDetails.json';
+import uploadLookupTemplate from './templates/uploadLookup.json';
+
+export * from './ids';
+export { CARD_UPLOAD_STATUSES, STATUS_INFO, isCardUploadStatus, statusTitle, type CardUploadStatus } from './status';
+
+// --- shapes ------------------------------------------------------------------------------------------------------
+
+/** An expanded Adaptive Card (the JSON Teams renders). */
+export interface AdaptiveCard {
+  $schema: string;
+  type: 'AdaptiveCard';
+  version: string;
+  body: unknown[];
+  actions?: unknown[];
+  refresh?: { action: { type: 'Action.Execute'; verb: string; data: Record<string, unknown> }; userIds: string[] };
+  [property: string]: unknown;
+}
+
+/** Structurally a botbuilder `Attachment`. */
+export interface CardAttachment {
+  contentType: typeof ADAPTIVE_CARD_CONTENT_TYPE;
+  content: AdaptiveCard;
+}
+
+/** A timestamp: a Date, epoch milliseconds, or an ISO 8601 / RFC 3339 string as Graph returns it (`2016-12-31T23:59:45.8788427-08:00`). */
+export type CardTime = string | Date | number;
+
+/** A status as Graph reports it: one of the four known values, or a value Graph may add later (shown as is). */
+export type ReportedStatus = CardUploadStatus | (string & {});
+
+export interface HelpCardData {
+  /** What was wrong with the message, e.g. a parser failure message. */
+  problem?: string;
+  /** What to type instead (shown as "Try: …"; `help` itself is not repeated on the help card). */
+  suggestion?: string;
+}
+
+export interface SetUploadFormCardData {
+  /** Prefill; should be a valid id (the parser only passes valid ones). */
+  uploadId?: string;
+  status?: CardUploadStatus;
+  /** What was wrong with what was given. */
+  problem?: string;
+}
+
+export interface ConfirmChangeCardData {
+  /** Opaque key of the pending change stored server-side: the only state the card carries. */
+  key: string;
+  uploadId: string;
+  createdDateTimeUtc?: CardTime;
+  /** The status Graph reported just now. Equal to `requestedStatus` → the card says so and offers only Dismiss. */
+  currentStatus: ReportedStatus;
+  requestedStatus: CardUploadStatus;
+  requesterName: string;
+  expiresAt: CardTime;
+  /**
+   * The requester's MRI (`29:…`). When given, the card carries `refresh` (verb refreshChange, data `{ key }`,
+   * `userIds` = [this]), as Teams' user-specific views do for the card returned from a refresh; the card then also
+   * refreshes itself whenever the requester views it (expired, done…). Omit it for a card that must not refresh.
+   */
+  requesterMri?: string;
+}
+
+export interface PendingChannelCardData {
+  key: string;
+  uploadId: string;
+  requestedStatus: CardUploadStatus;
+  requesterName: string;
+  /** The requester's MRI: the only user whose Teams client refreshes this card into the confirm view. */
+  requesterMri: string;
+  expiresAt?: CardTime;
+}
+
+export interface ResultCardData {
+  uploadId: string;
+  createdDateTimeUtc?: CardTime;
+  previousStatus: ReportedStatus;
+  newStatus: ReportedStatus;
+  changedBy: string;
+  changedAt: CardTime;
+  note?: string;
+}
+
+export interface UploadDetailsCardData {
+  uploadId: string;
+  createdDateTimeUtc?: CardTime;
+  status: ReportedStatus;
+  /** Number of device identities in the upload, when they were fetched. */
+  deviceIdentityCount?: number;
+}
+
+export type NoticeTone = 'good' | 'warning' | 'attention' | 'default';
+
+export interface NoticeFact {
+  title: string;
+  value: string;
+}
+
+/**
+ * Outcomes that are not a result: cancelled, expired, already used, not yours, unknown key, personal account
+ * refused, tenant not allowed, signed out…
+ */
+export interface NoticeCardData {
+  title: string;
+  message: string;
+  tone?: NoticeTone;
+  facts?: readonly NoticeFact[];
+}
+
+export interface GraphErrorCardData {
+  /** Short headline, e.g. "Upload not found"; default "Microsoft Graph did not make the change". */
+  title?: string;
+  /** Plain-language explanation of what went wrong and what it means for the admin. */
+  explanation: string;
+  /** Graph `error.code`, e.g. `Forbidden`, `ResourceNotFound`, `TooManyRequests`. */
+  code?: string;
+  /** Graph `innerError["request-id"]`, for Microsoft support. */
+  requestId?: string;
+  /** HTTP status of the Graph response. */
+  statusCode?: number;
+  /** What to do next, e.g. a retry hint: "Wait a minute and try again." */
+  hint?: string;
+  uploadId?: string;
+  /** Graph `innerError.date`. */
+  date?: CardTime;
+}
+
+export interface UpdatingCardData {
+  uploadId: string;
+  status: CardUploadStatus;
+}
+
+export interface UploadLookupCardData {
+  uploadId: string;
+}
+
+export interface ChangeNotificationCardData {
+  uploadId: string;
+  previousStatus: ReportedStatus;
+  newStatus: ReportedStatus;
+  changedBy: string;
+  changedAt: CardTime;
+  /** Where the change was made: "personal chat", a channel's name, "outside Teams"… */
+  where: string;
+}
+
+// --- builders ----------------------------------------------------------------------------------------------------
+
+/** The help card's command list, in the order shown. */
+export const HELP_COMMANDS: ReadonlyArray<{ usage: string; explanation: string }> = [
+  {
+    usage: 'set upload <id> to <status>',
+    explanation: "Ask to change an upload's status. I show the upload and the change; it happens only when you confirm.",
+  },
+  { usage: 'set upload', explanation: 'Open a form to fill in the upload id and the status.' },
+  { usage: 'show upload <id>', explanation: "Show an upload's creation time and current status." },
+  { usage: 'subscribe', explanation: 'In a team channel: post a notice here whenever an upload status changes.' },
+  { usage: 'unsubscribe', explanation: 'Stop those notices in this channel.' },
+  { usage: 'subscriptions', explanation: 'List the channels that receive change notices.' },
+  { usage: 'sign out', explanation: 'Forget your sign-in; I ask Teams for a new one the next time it is needed.' },
+  { usage: 'help', explanation: 'Show this list.' },
+];
+
+/**
+ * The form's client-side id check. Anchored, because renderers test it unanchored; braces and surrounding spaces
+ * are allowed because the bot accepts them too (`normaliseUploadId`).
+ */
+export const UPLOAD_ID_INPUT_REGEX =
+  '^\\s*\\{?[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\\}?\\s*$';
+
+const templates = {
+  help: new Template(helpTemplate),
+  setUploadForm: new Template(setUploadFormTemplate),
+  confirmChange: new Template(confirmChangeTemplate),
+  pendingChannel: new Template(pendingChannelTemplate),
+  result: new Template(resultTemplate),
+  uploadDetails: new Template(uploadDetailsTemplate),
+  notice: new Template(noticeTemplate),
+  graphError: new Template(graphErrorTemplate),
+  updating: new Template(updatingTemplate),
+  uploadLookup: new Template(uploadLookupTemplate),
+  changeNotification: new Template(changeNotificationTemplate),
+};
+
+export function helpCard(data: HelpCardData = {}): CardAttachment {
+  const problem = text(data.problem, 600);
+  const suggestion = text(data.suggestion, 300);
+  return render(templates.help, {
+    hasProblem: problem !== '',
+    problem: problem || ' ',
+    hasSuggestion: suggestion !== '' && suggestion !== 'help',
+    suggestion: suggestion || ' ',
+    commands: HELP_COMMANDS,
+    statusList: CARD_UPLOAD_STATUSES.join(', '),
+  });
+}
+
+export function setUploadFormCard(data: SetUploadFormCardData = {}): CardAttachment {
+  const problem = text(data.problem, 600);
+  return render(templates.setUploadForm, {
+    hasProblem: problem !== '',
+    problem: problem || ' ',
+    uploadId: text(data.uploadId, 40),
+    status: data.status && isCardUploadStatus(data.status) ? data.status : '',
+    exampleId: EXAMPLE_UPLOAD_ID,
+    idRegex: UPLOAD_ID_INPUT_REGEX,
+    idErrorMessage: `Enter the upload id, a GUID like ${EXAMPLE_UPLOAD_ID}.`,
+    statusChoices: CARD_UPLOAD_STATUSES.map((value) => ({ title: STATUS_INFO[value].title, value })),
+  });
+}
+
+/**
+ * The requester's view of a pending change. When the upload already has the requested status the card says so and
+ * offers only Dismiss (verb cancelChange): a PATCH would change nothing, so there is nothing to confirm.
+ */
+export function confirmChangeCard(data: ConfirmChangeCardData): CardAttachment {
+  const key = required(data.key, 'key');
+  const requesterMri = data.requesterMri === undefined ? '' : required(data.requesterMri, 'requesterMri');
+  const requesterName = name(data.requesterName);
+  return render(templates.confirmChange, {
+    key,
+    hasRefresh: requesterMri !== '',
+    requesterMri: requesterMri || ' ',
+    uploadId: id(data.uploadId),
+    currentTitle: statusText(data.currentStatus),
+    requestedTitle: statusText(data.requestedStatus),
+    alreadyInState: data.currentStatus === data.requestedStatus,
+    requesterName,
+    facts: [
+      textFact('Upload', id(data.uploadId), 'Monospace'),
+      dateFact('Created', data.createdDateTimeUtc),
+      textFact('Current status', statusText(data.currentStatus)),
+      textFact('Requested status', statusText(data.requestedStatus)),
+      textFact('Requested by', requesterName),
+      dateFact('Expires', data.expiresAt),
+    ],
+  });
+}
+
+/** What everyone in a channel sees; only the requester's client refreshes it into `confirmChange`. */
+export function pendingChannelCard(data: PendingChannelCardData): CardAttachment {
+  const requesterName = name(data.requesterName);
+  return render(templates.pendingChannel, {
+    key: required(data.key, 'key'),
+    requesterMri: required(data.requesterMri, 'requesterMri'),
+    requesterName,
+    uploadId: id(data.uploadId),
+    requestedTitle: statusText(data.requestedStatus),
+    facts: [
+      textFact('Upload', id(data.uploadId), 'Monospace'),
+      textFact('Requested status', statusText(data.requestedStatus)),
+      textFact('Requested by', requesterName),
+      ...(data.expiresAt === undefined ? [] : [dateFact('Expires', data.expiresAt)]),
+    ],
+  });
+}
+
+export function resultCard(data: ResultCardData): CardAttachment {
+  const note = text(data.note, 600);
+  return render(templates.result, {
+    uploadId: id(data.uploadId),
+    newTitle: statusText(data.newStatus),
+    hasNote: note !== '',
+    note: note || ' ',
+    facts: [
+      textFact('Upload', id(data.uploadId), 'Monospace'),
+      dateFact('Created', data.createdDateTimeUtc),
+      textFact('Previous status', statusText(data.previousStatus)),
+      textFact('New status', statusText(data.newStatus)),
+      textFact('Changed by', name(data.changedBy)),
+      dateFact('Changed', data.changedAt),
+    ],
+  });
+}
+
+export function uploadDetailsCard(data: UploadDetailsCardData): CardAttachment {
+  const count = data.deviceIdentityCount;
+  return render(templates.uploadDetails, {
+    statusTitle: statusText(data.status),
+    statusDescription: isCardUploadStatus(data.status)
+      ? STATUS_INFO[data.status].description
+      : 'Microsoft Graph reported a status this bot does not know yet.',
+    facts: [
+      textFact('Upload', id(data.uploadId), 'Monospace'),
+      dateFact('Created', data.createdDateTimeUtc),
+      textFact('Status', statusText(data.status)),
+      ...(typeof count === 'number' && Number.isFinite(count) ? [textFact('Device identities', String(count))] : []),
+    ],
+  });
+}
+
+const TONES: Readonly<Record<NoticeTone, { containerStyle: string; color: string }>> = {
+  good: { containerStyle: 'good', color: 'Good' },
+  warning: { containerStyle: 'warning', color: 'Warning' },
+  attention: { containerStyle: 'attention', color: 'Attention' },
+  default: { containerStyle: 'default', color: 'Default' },
+};
+
+export function noticeCard(data: NoticeCardData): CardAttachment {
+  const tone = TONES[data.tone ?? 'default'] ?? TONES.default;
+  const facts = (data.facts ?? []).map((fact) => textFact(text(fact.title, 80) || '—', text(fact.value, 300)));
+  return render(templates.notice, {
+    title: text(data.title, 200) || 'Notice',
+    message: text(data.message, 2000) || ' ',
+    containerStyle: tone.containerStyle,
+    color: tone.color,
+    hasFacts: facts.length > 0,
+    facts,
+  });
+}
+
+export function graphErrorCard(data: GraphErrorCardData): CardAttachment {
+  const requestId = text(data.requestId, 100);
+  const hint = text(data.hint, 300);
+  return render(templates.graphError, {
+    title: text(data.title, 200) || 'Microsoft Graph did not make the change',
+    explanation: text(data.explanation, 2000) || 'Microsoft Graph returned an error.',
+    hasHint: hint !== '',
+    hint: hint || ' ',
+    hasRequestId: requestId !== '',
+    requestId: requestId || ' ',
+    facts: [
+      textFact('Error code', text(data.code, 100) || 'unknown', 'Monospace'),
+      ...(typeof data.statusCode === 'number' ? [textFact('HTTP status', String(data.statusCode))] : []),
+      ...(data.uploadId === undefined ? [] : [textFact('Upload', id(data.uploadId), 'Monospace')]),
+      ...(data.date === undefined ? [] : [dateFact('When', graphUtc(data.date))]),
+    ],
+  });
+}
+
+/** Graph writes `innerError.date` in UTC without an offset (`2025-06-01T10:42:07`). */
+function graphUtc(date: CardTime): CardTime {
+  return typeof date === 'string' && /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?$/.test(date.trim()) ? `${date.trim()}Z` : date;
+}
+
+export function updatingCard(data: UpdatingCardData): CardAttachment {
+  return render(templates.updating, { uploadId: id(data.uploadId), statusTitle: statusText(data.status) });
+}
+
+/**
+ * `show upload` in a channel, where Teams does no message-level SSO: a Show button (Action.Execute showUpload)
+ * whose invoke is where card-level SSO happens.
+ */
+export function uploadLookupCard(data: UploadLookupCardData): CardAttachment {
+  return render(templates.uploadLookup, { uploadId: id(data.uploadId) });
+}
+
+export function changeNotificationCard(data: ChangeNotificationCardData): CardAttachment {
+  return render(templates.changeNotification, {
+    uploadId: id(data.uploadId),
+    previousTitle: statusText(data.previousStatus),
+    newTitle: statusText(data.newStatus),
+    changedBy: name(data.changedBy),
+    facts: [
+      textFact('Upload', id(data.uploadId), 'Monospace'),
+      textFact('Previous status', statusText(data.previousStatus)),
+      textFact('New status', statusText(data.newStatus)),
+      textFact('Changed by', name(data.changedBy)),
+      dateFact('When', data.changedAt),
+      textFact('Where', text(data.where, 200) || 'Unknown'),
+    ],
+  });
+}
+
+// --- helpers -----------------------------------------------------------------------------------------------------
+
+/** One row of the facts grid every card uses: a TextRun (plain text), or for dates two TextBlocks. */
+interface FactView {
+  title: string;
+  value: string;
+  raw: string;
+  isDate: boolean;
+  font: 'Default' | 'Monospace';
+}
+
+function textFact(title: string, value: string, font: FactView['font'] = 'Default'): FactView {
+  return { title, value: value || '—', raw: '', isDate: false, font };
+}
+
+function dateFact(title: string, when: CardTime | undefined): FactView {
+  const time = when === undefined ? undefined : cardTime(when);
+  if (!time) return textFact(title, when === undefined ? 'Unknown' : `Unknown (${text(String(when), 60)})`);
+  return { title, value: `{{DATE(${time.utc}, SHORT)}} {{TIME(${time.utc})}}`, raw: time.raw, isDate: true, font: 'Default' };
+}
+
+const RFC3339 = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/i;
+
+/**
+ * A timestamp in the strict form Teams' DATE()/TIME() accept (`2017-02-14T06:08:00Z`: no fraction; "if the rules
+ * aren't met then the raw string will be displayed"), plus the original for display. Undefined if not a real time.
+ */
+export function cardTime(when: CardTime): { utc: string; raw: string } | undefined {
+  let date: Date;
+  let raw: string;
+  if (when instanceof Date || typeof when === 'number') {
+    date = new Date(when);
+    raw = Number.isNaN(date.getTime()) ? '' : date.toISOString();
+  } else {
+    raw = typeof when === 'string' ? when.trim() : '';
+    const match = RFC3339.exec(raw);
+    if (!match) return undefined;
+    // JavaScript rolls 2017-02-30 over to March 2; a timestamp must round-trip to be real.
+    if (new Date(`${match[1]}Z`).toISOString().slice(0, 19) !== match[1]) return undefined;
+    date = new Date(`${match[1]}${match[3]!.toUpperCase()}`);
+  }
+  if (Number.isNaN(date.getTime())) return undefined;
+  return { utc: date.toISOString().replace(/\.\d{3}Z$/, 'Z'), raw };
+}
+
+/** Bidi overrides/isolates and C0/C1 controls (but newline) can disguise text; drop them and bound the length. */
+function text(value: string | undefined, max: number): string {
+  if (typeof value !== 'string') return '';
+  const cleaned = value
+    .slice(0, max * 2)
+    .replace(/\r\n?/g, '\n')
+    .replace(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g, '')
+    .trim();
+  const chars = Array.from(cleaned);
+  return chars.length > max ? `${chars.slice(0, max - 1).join('')}…` : cleaned;
+}
+
+function id(value: string | undefined): string {
+  return text(value, 60) || 'unknown';
+}
+
+function name(value: string | undefined): string {
+  return text(value, 120).replace(/\s+/g, ' ') || 'Someone';
+}
+
+function statusText(status: string): string {
+  return text(statusTitle(status), 60) || 'Unknown';
+}
+
+function required(value: string | undefined, field: string): string {
+  if (typeof value !== 'string' || value.trim() === '') throw new TypeError(`card data: ${field} is required`);
+  return value.trim();
+}
+
+function render(template: Template, data: object): CardAttachment {
+  const content = withoutNulls(template.expand({ $root: data })) as AdaptiveCard;
+  return { contentType: ADAPTIVE_CARD_CONTENT_TYPE, content };
+}
+
+/** A `$when` that drops an object-valued property leaves `null` behind; Adaptive Cards never need a null. */
+function withoutNulls(node: unknown): unknown {
+  if (Array.isArray(node)) return node.filter((item) => item !== null).map(withoutNulls);
+  if (typeof node === 'object' && node !== null) {
+    const result: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(node)) if (v !== null) result[k] = withoutNulls(v);
+    return result;
+  }
+  return node;
+}

@@ -1,0 +1,27 @@
+/**
+ * Faults tests ask for: the next N requests that reach the server answer 429 / 5xx, or are delayed
+ * and then served normally. A `$batch` is one request here (its entries are not faulted one by one).
+ */
+
+export type Fault = { status: 429; retryAfterSeconds?: number } | { status: 500 | 503 | 504 } | { delayMs: number };
+
+export class FaultQueue {
+  private queue: Fault[] = [];
+
+  next(n: number, fault: Fault): void {
+    if (!Number.isInteger(n) || n < 0) throw new Error(`faults.next: n must be a non-negative integer, got ${n}`);
+    for (let i = 0; i < n; i++) this.queue.push(fault);
+  }
+
+  take(): Fault | undefined {
+    return this.queue.shift();
+  }
+
+  clear(): void {
+    this.queue = [];
+  }
+
+  get pending(): number {
+    return this.queue.length;
+  }
+}

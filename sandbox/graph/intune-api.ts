@@ -1,0 +1,316 @@
+/**
+ * The upload resource itself: what Intune does with an authenticated request for
+ * `/deviceManagement/importedWindowsAutopilotDeviceIdentityUploads[…]`. Used for plain requests and
+ * for each `$batch` entry alike.
+ *
+ * Order of checks, gateway first then Intune: route → readable JSON → tenant → scopes → verb →
+ * throttling → OData model validation → existence → the operation.
+ *
+ * Read-only properties: the API page's own PATCH example sends `createdDateTimeUtc` (the docs list
+ * every property in request bodies), so `id` and `createdDateTimeUtc` are accepted in PATCH and POST
+ * bodies when well-typed, and ignored: the server owns both. Only `status` changes.
+ */
+import { GRAPH_SCOPES, MSA_TENANT_ID } from '../directory';
+import type { Caller } from './auth';
+import {
+  emptyPayload,
+  graphError,
+  intuneError,
+  intuneForbidden,
+  intuneNotFound,
+  modelValidation,
+  noMethodRoute,
+  segmentNotFound,
+  tooManyRequests,
+  unreadableJson,
+} from './errors';
+import type { DeviceIdentity, Upload, UploadStatus } from './model';
+import { COLLECTION_SEGMENT, DEVICES_SEGMENT, deviceJson, intuneType, uploadJson } from './model';
+import { DEVICE_IDENTITY, UPLOAD, readEntity } from './odata-body';
+import type { GraphResponse, RequestContext } from './response';
+import { noContent, odata } from './response';
+import type { Resource, Route } from './routes';
+import { resolveRoute } from './routes';
+import type { DeviceInput, TenantStores, UploadStore } from './store';
+import type { Throttle } from './throttle';
+
+export type ApiBody = { kind: 'none' } | { kind: 'text'; text: string } | { kind: 'json'; value: unknown };
+
+export interface ApiRequest {
+  method: string;
+  /** Canonical version: 'v1.0' or 'beta'. */
+  version: string;
+  /** Path after the version. */
+  path: string;
+  query: URLSearchParams;
+  contentType?: string;
+  body: ApiBody;
+}
+
+const ALLOWED_METHODS: Record<Resource['kind'], readonly string[]> = {
+  uploads: ['GET', 'POST'],
+  upload: ['GET', 'PATCH', 'DELETE'],
+  devices: ['GET', 'POST'],
+  device: ['GET', 'DELETE'],
+};
+
+const READ_SCOPES = [GRAPH_SCOPES.read, GRAPH_SCOPES.readWrite] as const;
+const WRITE_SCOPES = [GRAPH_SCOPES.readWrite] as const;
+
+/** Intune's server-side page size when the caller sends no $top (not documented; large enough for the sandbox). */
+const DEFAULT_PAGE_SIZE = 1000;
+
+const SUPPORTED_QUERY_OPTIONS = new Set(['$top', '$skiptoken', '$select', '$expand']);
+
+export class IntuneApi {
+  constructor(
+    private readonly stores: TenantStores,
+    private readonly throttle: Throttle,
+    private readonly onPatched: (uploadId: string) => void,
+  ) {}
+
+  execute(req: ApiRequest, caller: Caller, ctx: RequestContext): GraphResponse {
+    const resolved = resolveRoute(req.path);
+    if (!resolved.ok) {
+      return resolved.reason === 'segment'
+        ? segmentNotFound(ctx, resolved.segment)
+        : graphError(ctx, 501, 'NotImplemented', `The sandbox Graph stand-in does not implement ${resolved.path}.`);
+    }
+    const { route } = resolved;
+    const method = req.method.toUpperCase();
+    const isWrite = method !== 'GET';
+
+    let body: unknown;
+    if (method === 'POST' || method === 'PATCH' || method === 'PUT') {
+      const parsed = parseBody(req);
+      if (parsed === 'empty') return emptyPayload(ctx);
+      if (parsed === 'unreadable') return unreadableJson(ctx);
+      body = parsed.value;
+    }
+
+    if (caller.tid === MSA_TENANT_ID) {
+      // "Delegated (personal Microsoft account): Not supported." — there is no Intune tenant behind it.
+      return intuneError(ctx, 403, 'Forbidden', 'An error has occurred', route.odataPath);
+    }
+    const required = isWrite ? WRITE_SCOPES : READ_SCOPES;
+    if (caller.appOnly || !required.some((scope) => caller.scopes.includes(scope))) {
+      return intuneForbidden(ctx, required, route.odataPath);
+    }
+    if (!ALLOWED_METHODS[route.resource.kind].includes(method)) {
+      return noMethodRoute(ctx, route.template, method, route.odataPath);
+    }
+    const decision = this.throttle.admit(`${caller.tid}|${caller.appId ?? 'unknown-app'}`, isWrite, ctx.now.getTime());
+    if (!decision.allowed) return tooManyRequests(ctx, decision.retryAfterSeconds);
+
+    const store = this.stores.forTenant(caller.tid);
+    switch (method) {
+      case 'GET':
+        return this.read(route, store, req, ctx);
+      case 'POST':
+        return this.create(route, store, body, req, ctx);
+      case 'PATCH':
+        return this.patch(route, store, body, req, ctx);
+      default:
+        return this.remove(route, store, ctx);
+    }
+  }
+
+  private read(route: Route, store: UploadStore, req: ApiRequest, ctx: RequestContext): GraphResponse {
+    const options = readQueryOptions(req.query, route.resource);
+    if (!options.ok) return graphError(ctx, 400, 'BadRequest', options.message);
+    const base = `${ctx.baseUrl}/${req.version}`;
+    const contextBase = `${base}/$metadata#deviceManagement/${COLLECTION_SEGMENT}`;
+    const r = route.resource;
+
+    if (r.kind === 'uploads') {
+      const page = paginate(store.list(), options, `${base}/deviceManagement/${COLLECTION_SEGMENT}`);
+      if (!page.ok) return graphError(ctx, 400, 'BadRequest', page.message);
+      return odata(200, {
+        '@odata.context': contextBase + contextSuffix(options),
+        ...(page.nextLink ? { '@odata.nextLink': page.nextLink } : {}),
+        value: page.items.map((u) => shapeUpload(u, options)),
+      });
+    }
+
+    const upload = store.get(r.uploadId);
+    if (!upload) return intuneNotFound(ctx, route.odataPath);
+    if (r.kind === 'upload') {
+      return odata(200, { '@odata.context': `${contextBase}${contextSuffix(options)}/$entity`, ...shapeUpload(upload, options) });
+    }
+
+    const devicesContext = `${contextBase}('${upload.id}')/${DEVICES_SEGMENT}`;
+    if (r.kind === 'devices') {
+      const page = paginate(upload.deviceIdentities, options, `${base}/deviceManagement/${COLLECTION_SEGMENT}/${upload.id}/${DEVICES_SEGMENT}`);
+      if (!page.ok) return graphError(ctx, 400, 'BadRequest', page.message);
+      return odata(200, {
+        '@odata.context': devicesContext + contextSuffix(options),
+        ...(page.nextLink ? { '@odata.nextLink': page.nextLink } : {}),
+        value: page.items.map((d) => select(deviceJson(d), options.select)),
+      });
+    }
+    const device = findDevice(upload, r.deviceId);
+    if (!device) return intuneNotFound(ctx, route.odataPath);
+    return odata(200, { '@odata.context': `${devicesContext}${contextSuffix(options)}/$entity`, ...select(deviceJson(device), options.select) });
+  }
+
+  private create(route: Route, store: UploadStore, body: unknown, req: ApiRequest, ctx: RequestContext): GraphResponse {
+    const base = `${ctx.baseUrl}/${req.version}/$metadata#deviceManagement/${COLLECTION_SEGMENT}`;
+    const r = route.resource;
+    if (r.kind === 'uploads') {
+      const read = readEntity(body, UPLOAD, 'create');
+      if (!read.ok) return modelValidation(ctx, read.message);
+      const upload = store.create(
+        {
+          status: read.value.status as UploadStatus | undefined,
+          deviceIdentities: read.value.deviceIdentities as DeviceInput[] | undefined,
+        },
+        ctx.now,
+      );
+      return odata(201, { '@odata.context': `${base}/$entity`, ...uploadJson(upload) });
+    }
+    const read = readEntity(body, DEVICE_IDENTITY, 'create');
+    if (!read.ok) return modelValidation(ctx, read.message);
+    const uploadId = r.kind === 'devices' ? r.uploadId : '';
+    const device = store.addDevice(uploadId, read.value as DeviceInput);
+    if (!device) return intuneNotFound(ctx, route.odataPath);
+    const upload = store.get(uploadId) as Upload;
+    return odata(201, { '@odata.context': `${base}('${upload.id}')/${DEVICES_SEGMENT}/$entity`, ...deviceJson(device) });
+  }
+
+  private patch(route: Route, store: UploadStore, body: unknown, req: ApiRequest, ctx: RequestContext): GraphResponse {
+    const read = readEntity(body, UPLOAD, 'update');
+    if (!read.ok) return modelValidation(ctx, read.message);
+    const uploadId = route.resource.kind === 'upload' ? route.resource.uploadId : '';
+    const updated = store.update(uploadId, { status: read.value.status as UploadStatus | undefined });
+    if (!updated) return intuneNotFound(ctx, route.odataPath);
+    this.onPatched(updated.id);
+    return odata(200, {
+      '@odata.context': `${ctx.baseUrl}/${req.version}/$metadata#deviceManagement/${COLLECTION_SEGMENT}/$entity`,
+      ...uploadJson(updated),
+    });
+  }
+
+  private remove(route: Route, store: UploadStore, ctx: RequestContext): GraphResponse {
+    const r = route.resource;
+    const removed = r.kind === 'device' ? store.removeDevice(r.uploadId, r.deviceId) : r.kind === 'upload' && store.remove(r.uploadId);
+    return removed ? noContent() : intuneNotFound(ctx, route.odataPath);
+  }
+}
+
+function parseBody(req: ApiRequest): { value: unknown } | 'empty' | 'unreadable' {
+  if (req.body.kind === 'none') return 'empty';
+  if (req.body.kind === 'json') return { value: req.body.value };
+  if (req.body.text.trim() === '') return 'empty';
+  if (!/\bjson\b/i.test(req.contentType ?? '')) return 'unreadable';
+  try {
+    return { value: JSON.parse(req.body.text) as unknown };
+  } catch {
+    return 'unreadable';
+  }
+}
+
+function findDevice(upload: Upload, deviceId: string): DeviceIdentity | undefined {
+  return upload.deviceIdentities.find((d) => d.id.toLowerCase() === deviceId.toLowerCase());
+}
+
+// ---- query options ---------------------------------------------------------------------------
+
+interface QueryOptions {
+  top?: number;
+  skip: number;
+  select?: string[];
+  expandDevices: boolean;
+}
+
+const UPLOAD_PROPERTIES = Object.keys(UPLOAD.properties);
+const DEVICE_PROPERTIES = Object.keys(DEVICE_IDENTITY.properties);
+
+function readQueryOptions(query: URLSearchParams, resource: Resource): { ok: true } & QueryOptions | { ok: false; message: string } {
+  for (const name of query.keys()) {
+    if (name.startsWith('$') && !SUPPORTED_QUERY_OPTIONS.has(name.toLowerCase())) {
+      // Real Graph supports more ($filter, $orderby, $count…); refusing loudly beats silently ignoring them.
+      return { ok: false, message: `The query option '${name}' is not supported by the sandbox Graph stand-in.` };
+    }
+  }
+  const get = (name: string): string | null => {
+    for (const [key, value] of query) if (key.toLowerCase() === name) return value;
+    return null;
+  };
+  const isCollection = resource.kind === 'uploads' || resource.kind === 'devices';
+  const entityType = resource.kind === 'uploads' || resource.kind === 'upload' ? UPLOAD.graphType : DEVICE_IDENTITY.graphType;
+  const properties = entityType === UPLOAD.graphType ? UPLOAD_PROPERTIES : DEVICE_PROPERTIES;
+  const notFound = (name: string): { ok: false; message: string } => ({
+    ok: false,
+    message: `Could not find a property named '${name}' on type '${intuneType(entityType)}'.`,
+  });
+
+  const options: QueryOptions = { skip: 0, expandDevices: false };
+  const top = get('$top');
+  if (top !== null) {
+    if (!/^\d+$/.test(top)) {
+      return { ok: false, message: `Invalid value '${top}' for $top query option found. The $top query option requires a non-negative integer value.` };
+    }
+    options.top = Number(top);
+  }
+  const skiptoken = get('$skiptoken');
+  if (skiptoken !== null) {
+    const offset = isCollection ? decodeSkipToken(skiptoken) : undefined;
+    if (offset === undefined) return { ok: false, message: `The $skiptoken value '${skiptoken}' is not valid.` };
+    options.skip = offset;
+  }
+  const selectText = get('$select');
+  if (selectText !== null) {
+    options.select = selectText.split(',').map((s) => s.trim()).filter(Boolean);
+    const unknown = options.select.find((p) => !properties.includes(p));
+    if (unknown) return notFound(unknown);
+  }
+  const expand = get('$expand');
+  if (expand !== null) {
+    for (const item of expand.split(',').map((s) => s.trim()).filter(Boolean)) {
+      if (entityType !== UPLOAD.graphType || item !== DEVICES_SEGMENT) return notFound(item);
+      options.expandDevices = true;
+    }
+  }
+  return { ok: true, ...options };
+}
+
+const encodeSkipToken = (offset: number): string => Buffer.from(`offset=${offset}`).toString('base64url');
+
+function decodeSkipToken(token: string): number | undefined {
+  const match = /^offset=(\d+)$/.exec(Buffer.from(token, 'base64url').toString('utf8'));
+  return match ? Number(match[1]) : undefined;
+}
+
+function paginate<T>(
+  items: T[],
+  options: QueryOptions,
+  collectionUrl: string,
+): { ok: true; items: T[]; nextLink?: string } | { ok: false; message: string } {
+  if (options.skip > items.length) return { ok: false, message: 'The $skiptoken value is not valid.' };
+  const size = options.top ?? DEFAULT_PAGE_SIZE;
+  const page = items.slice(options.skip, options.skip + size);
+  const next = options.skip + page.length;
+  if (next >= items.length || page.length === 0) return { ok: true, items: page };
+  const params = [
+    ...(options.top !== undefined ? [`$top=${options.top}`] : []),
+    ...(options.select ? [`$select=${options.select.join(',')}`] : []),
+    ...(options.expandDevices ? [`$expand=${DEVICES_SEGMENT}`] : []),
+    `$skiptoken=${encodeSkipToken(next)}`,
+  ];
+  return { ok: true, items: page, nextLink: `${collectionUrl}?${params.join('&')}` };
+}
+
+function contextSuffix(options: QueryOptions): string {
+  const parts = [...(options.select ?? []), ...(options.expandDevices ? [`${DEVICES_SEGMENT}()`] : [])];
+  return parts.length ? `(${parts.join(',')})` : '';
+}
+
+function select(json: Record<string, unknown>, properties: string[] | undefined): Record<string, unknown> {
+  if (!properties) return json;
+  return Object.fromEntries(Object.entries(json).filter(([key]) => key === '@odata.type' || properties.includes(key)));
+}
+
+function shapeUpload(upload: Upload, options: QueryOptions): Record<string, unknown> {
+  const json = select(uploadJson(upload), options.select);
+  return options.expandDevices ? { ...json, [DEVICES_SEGMENT]: upload.deviceIdentities.map(deviceJson) } : json;
+}
