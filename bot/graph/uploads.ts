@@ -161,6 +161,11 @@ function fromNonHttp(name: string | null | undefined, message: string): BotError
   if (aadsts === '65001' || /interaction_required|consent_required/.test(message)) {
     return new BotError('consent_required', 'Consent is needed before the bot can act for you.', { serviceCode: aadsts ? `AADSTS${aadsts}` : 'interaction_required' });
   }
+  // The token endpoint's own "try again later" (RFC 6749 §5.2 error codes, which MSAL puts first in
+  // the message): an outage, not a refusal.
+  if (/\b(temporarily_unavailable|server_error)\b/.test(message)) {
+    return new BotError('unavailable', 'Microsoft Entra ID is unavailable.', { serviceCode: aadsts ? `AADSTS${aadsts}` : undefined });
+  }
   if (aadsts) return new BotError('sign_in_failed', `Microsoft Entra ID refused the sign-in (AADSTS${aadsts}).`, { serviceCode: `AADSTS${aadsts}` });
   if (name === 'AuthenticationRequiredError' || name === 'CredentialUnavailableError') {
     return new BotError('sign_in_failed', 'Microsoft Entra ID could not issue a token.', { serviceCode: name });

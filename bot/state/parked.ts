@@ -73,6 +73,8 @@ export class ParkedCommands {
     if (!pointer) return undefined;
     const item = await readItem<ParkedCommand>(this.storage, itemKey(pointer.exchangeId));
     if (!item || this.now() - item.createdAt > PARKED_TTL_MS) return undefined;
+    // A claimed exchange already ran its command; a later sign-in (an old card's button) must not run it again.
+    if (item.state === 'claimed') return undefined;
     const { eTag: _eTag, ...parked } = item;
     return parked;
   }
