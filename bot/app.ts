@@ -79,6 +79,7 @@ export function createApp(config: BotConfig, options: AppOptions = {}): BotApp {
     parked: new ParkedCommands(storage),
     uploads: uploadsClientFactory(config.graph),
     invokeBudgetMs: options.invokeBudgetMs ?? 4500,
+    changeApplied: async () => undefined,
     continueConversation: (reference, logic) => adapter.continueConversationAsync(config.bot.id ?? '', reference, logic),
   };
   const bot = new UploadsBot(services);

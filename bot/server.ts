@@ -20,8 +20,9 @@ export function createServer({ adapter, bot, log }: ServerDeps): restify.Server 
   const server = restify.createServer({ name: 'autopilot-uploads-bot', handleUncaughtExceptions: false });
   server.use(restify.plugins.bodyParser({ maxBodySize: MAX_BODY_BYTES, mapParams: false, rejectUnknown: false }));
 
-  server.get('/healthz', (_req, res) => {
+  server.get('/healthz', (_req, res, next) => {
     res.send(200, { status: 'ok' });
+    next();
   });
 
   server.post('/api/messages', async (req, res) => {

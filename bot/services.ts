@@ -4,9 +4,25 @@ import type { CloudAdapter, ConversationReference } from 'botbuilder';
 import type { BotConfig } from './config';
 import { UploadsClient } from './graph/uploads';
 import type { Logger } from './log';
+import type { UploadStatus } from './model';
+import type { ChatScope } from './state/changes';
 import type { SsoService } from './sso/service';
 import type { PendingChanges } from './state/changes';
 import type { ParkedCommands } from './state/parked';
+
+/** A status change the bot applied, for whoever follows changes (team-channel notifications). */
+export interface AppliedChange {
+  uploadId: string;
+  previousStatus: UploadStatus;
+  status: UploadStatus;
+  /** Display name of the person who confirmed. */
+  by: string;
+  at: number;
+  /** Where it was asked: "personal chat", a channel's name… */
+  where: string;
+  scope: ChatScope;
+  conversationId: string;
+}
 
 export interface Services {
   config: BotConfig;
@@ -18,6 +34,8 @@ export interface Services {
   uploads(credential: TokenCredential): UploadsClient;
   /** How long an invoke may take before the bot answers "updating…" and finishes later. */
   invokeBudgetMs: number;
+  /** Told after every successful change; must not throw into the turn (the change is already made). */
+  changeApplied(change: AppliedChange): Promise<void>;
   /** Runs `logic` in a conversation outside the current turn (late card updates). */
   continueConversation(reference: Partial<ConversationReference>, logic: Parameters<CloudAdapter['continueConversationAsync']>[2]): Promise<void>;
 }

@@ -18,7 +18,8 @@ export function confirmation(change: PendingChange, upload: Upload): CardAttachm
     currentStatus: upload.status,
     requestedStatus: change.requestedStatus,
     requesterName: change.requester.name,
-    requesterMri: change.requester.mri,
+    // Only a channel card is shared with people who must not see the buttons; elsewhere a refresh is a wasted invoke.
+    requesterMri: change.scope === 'channel' ? change.requester.mri : undefined,
     expiresAt: new Date(change.expiresAt),
   });
 }

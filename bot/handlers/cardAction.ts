@@ -274,6 +274,9 @@ async function apply(services: Services, change: StoredChange, credential: Token
     const result = { previousStatus: before.status, status: after.status, createdDateTimeUtc: after.createdDateTimeUtc, at: Date.now(), by: actor.name };
     const current = await services.changes.load(change.key);
     if (current) await services.changes.update(current, { state: 'done', result });
+    await services
+      .changeApplied({ uploadId: change.uploadId, previousStatus: result.previousStatus, status: result.status, by: result.by, at: result.at, where: change.where, scope: change.scope, conversationId: change.conversationId })
+      .catch((err) => services.log.error({ err, uploadId: change.uploadId }, 'change notification failed'));
     return views.result({ ...change, state: 'done', result });
   } catch (err) {
     const e = isBotError(err) ? err : new BotError('unavailable', 'The change could not be applied.');

@@ -5,7 +5,7 @@
 import { TurnContext } from 'botbuilder';
 import { helpCard, noticeCard, setUploadFormCard, uploadLookupCard } from '../../cards';
 import { CARD_VERBS, SUBMIT_ACTIONS } from '../../cards/ids';
-import { type Command, normaliseUploadId, parseCommand, parseStatus } from '../commands/parse';
+import { type Command, parseCommand, parseFormSubmission } from '../commands/parse';
 import type { Services } from '../services';
 import { actorOf, scopeOf } from '../teams/activity';
 import { setOutcome } from '../teams/bot';
@@ -105,19 +105,13 @@ async function handleSubmit(context: TurnContext, services: Services, value: Rec
   }
   if (value.action === SUBMIT_ACTIONS.submitForm) {
     // The card validated the inputs in the client; anything can arrive here, so validate again.
-    const rawId = typeof value.uploadId === 'string' ? value.uploadId.trim() : '';
-    const rawStatus = typeof value.status === 'string' ? value.status : '';
-    const uploadId = normaliseUploadId(rawId);
-    const status = parseStatus(rawStatus);
-    if (!uploadId || !status) {
-      const problem = !uploadId
-        ? 'The upload id must be a GUID such as 8d639524-9524-8d63-2495-638d2495638d.'
-        : 'Choose one of the statuses: noUpload, pending, complete, error.';
-      await sendCard(context, setUploadFormCard({ uploadId: uploadId ?? undefined, status, problem }));
+    const command = parseFormSubmission(value);
+    if (command.kind === 'openForm') {
+      await sendCard(context, setUploadFormCard({ uploadId: command.uploadId, status: command.status, problem: command.problem }));
       setOutcome(context, 'invalid:form');
       return;
     }
-    await dispatch(context, services, { kind: 'setStatus', uploadId, status });
+    await dispatch(context, services, command);
     return;
   }
   if (typeof value.verb === 'string' && (Object.values(CARD_VERBS) as string[]).includes(value.verb)) {
