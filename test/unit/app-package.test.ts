@@ -510,18 +510,18 @@ describe('env files', () => {
     expect(config.sso.appIdUri).toBe(VALUES.AAD_APP_ID_URI);
   });
 
-  it("env/.env.local's sandbox values package once the packaging values are added", () => {
+  it('`npm run package` packages env/.env.local as it is: the sandbox app, valid against the schema', () => {
+    const out = path.join(tmp, 'appPackage.local.zip');
+    const lines: string[] = [];
+    const errors: string[] = [];
+    const code = runCli(['--out', out], { root: ROOT, env: {}, cwd: ROOT, log: (l) => lines.push(l), error: (l) => errors.push(l) });
+    expect(errors).toEqual([]);
+    expect(code).toBe(0);
     const local = parseEnv(fs.readFileSync(path.join(ROOT, 'env/.env.local'), 'utf8')) as Record<string, string>;
-    const packaging = {
-      TEAMS_APP_ID: 'b7e4c1a0-6d2f-4e8b-9a3c-5f1d0e2b4c68',
-      BOT_DOMAIN: 'localhost',
-      DEVELOPER_NAME: 'Autopilot Uploads sandbox',
-      DEVELOPER_WEBSITE_URL: 'https://localhost/',
-      DEVELOPER_PRIVACY_URL: 'https://localhost/privacy',
-      DEVELOPER_TERMS_OF_USE_URL: 'https://localhost/terms',
-    };
-    const { manifest } = build({ ...packaging, ...local });
-    expect(manifest.bots![0].botId).toBe(local.BOT_ID);
+    const manifest = JSON.parse(new AdmZip(out).readAsText('manifest.json'));
+    expect(manifest.id).toBe(local.TEAMS_APP_ID);
+    expect(manifest.bots[0].botId).toBe(local.BOT_ID);
     expect(manifest.webApplicationInfo).toEqual({ id: local.AAD_APP_CLIENT_ID, resource: local.AAD_APP_ID_URI });
+    expect(manifest.validDomains).toContain(local.BOT_DOMAIN);
   });
 });
