@@ -9,6 +9,7 @@ import { createAdapter } from './adapter';
 import type { BotConfig } from './config';
 import { graphScope } from './graph/uploads';
 import { createLogger, type Logger } from './log';
+import { channelSender, Notifications, type PacingLimits, type WorkerOptions } from './notifications';
 import { createServer } from './server';
 import type { Services } from './services';
 import { uploadsClientFactory } from './services';
@@ -32,6 +33,8 @@ export interface AppOptions {
   logger?: Logger;
   /** Tests shorten the invoke budget to exercise the "updating…" path. */
   invokeBudgetMs?: number;
+  /** Tests and benchmarks tune the outbox worker (poll interval, visibility timeout, backoff). */
+  notifications?: { worker?: Partial<WorkerOptions>; pacing?: PacingLimits };
 }
 
 export function createApp(config: BotConfig, options: AppOptions = {}): BotApp {
@@ -70,6 +73,17 @@ export function createApp(config: BotConfig, options: AppOptions = {}): BotApp {
     graphScope: graphScope(config.graph.baseUrl),
   });
 
+  const notifications = new Notifications({
+    storage,
+    connectionString: config.storage.connectionString,
+    queueName: config.notifications.queueName,
+    // The token audience of outbound Connector calls: the channel's scope (botbuilder's own default).
+    send: channelSender(adapter, config.bot.id ?? '', config.bot.frameworkAuth.ToChannelFromBotOAuthScope ?? 'https://api.botframework.com'),
+    log,
+    worker: options.notifications?.worker,
+    pacing: options.notifications?.pacing,
+  });
+
   const services: Services = {
     config,
     log,
@@ -79,27 +93,43 @@ export function createApp(config: BotConfig, options: AppOptions = {}): BotApp {
     parked: new ParkedCommands(storage),
     uploads: uploadsClientFactory(config.graph),
     invokeBudgetMs: options.invokeBudgetMs ?? 4500,
-    changeApplied: async () => undefined,
+    notifications,
+    changeApplied: async (change) => {
+      await notifications.announce({
+        uploadId: change.uploadId,
+        status: change.status,
+        previousStatus: change.previousStatus,
+        by: change.by,
+        at: change.at,
+        where: change.where,
+        source: 'bot',
+      });
+    },
     continueConversation: (reference, logic) => adapter.continueConversationAsync(config.bot.id ?? '', reference, logic),
   };
   const bot = new UploadsBot(services);
-  const server = createServer({ adapter, bot, log });
+  const server = createServer({ adapter, bot, log, notify: config.notifyApiKey ? { apiKey: config.notifyApiKey, notifications } : undefined });
 
   return {
     server,
     services,
-    listen: (port = config.port, host = '127.0.0.1') =>
-      new Promise((resolve, reject) => {
+    listen: async (port = config.port, host = '127.0.0.1') => {
+      // The outbox first: a bot that cannot reach its queue should not accept changes it cannot announce.
+      await notifications.start();
+      return new Promise((resolve, reject) => {
         server.once('error', reject);
         server.listen(port, host, () => {
           const { port: actual } = server.address() as AddressInfo;
           resolve(`http://${host}:${actual}`);
         });
-      }),
-    close: () =>
-      new Promise((resolve) => {
+      });
+    },
+    close: async () => {
+      await new Promise<void>((resolve) => {
         server.server.closeAllConnections?.();
         server.close(() => resolve());
-      }),
+      });
+      await notifications.stop();
+    },
   };
 }

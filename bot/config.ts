@@ -39,6 +39,8 @@ export interface BotConfig {
   graph: { baseUrl: string; apiVersion: 'v1.0' | 'beta'; timeoutMs: number };
   storage: { connectionString?: string; container: string };
   notifyApiKey?: string;
+  /** The outbox of team-channel notifications (Azure Queue Storage; its dead letters go to `<queue>-poison`). */
+  notifications: { queueName: string };
   logLevel: LogLevel;
 }
 
@@ -143,6 +145,15 @@ export function loadConfig(env: Env): BotConfig {
     problems.push('AZURE_STORAGE_CONNECTION_STRING does not look like an Azure Storage connection string');
   }
 
+  if (connectionString && /BlobEndpoint=/i.test(connectionString) && !/QueueEndpoint=|AccountName=|UseDevelopmentStorage=true/i.test(connectionString)) {
+    problems.push('AZURE_STORAGE_CONNECTION_STRING has a BlobEndpoint but no QueueEndpoint (the notification outbox uses Azure Queue Storage)');
+  }
+  const queueName = get('NOTIFY_QUEUE') ?? 'notifications';
+  // Queue names: 3-63 lower-case letters, digits, single hyphens; "-poison" is appended for dead letters.
+  if (!/^[a-z0-9](?!.*--)[a-z0-9-]{1,54}[a-z0-9]$/.test(queueName)) {
+    problems.push('NOTIFY_QUEUE must be a valid Azure Storage queue name of at most 56 characters (lower-case letters, digits, single hyphens)');
+  }
+
   const logLevel = (get('LOG_LEVEL') ?? 'info').toLowerCase();
   if (!['debug', 'info', 'warn', 'error'].includes(logLevel)) problems.push(`LOG_LEVEL must be debug, info, warn or error (got "${logLevel}")`);
 
@@ -155,6 +166,7 @@ export function loadConfig(env: Env): BotConfig {
     graph: { baseUrl: graphBaseUrl, apiVersion: apiVersion as BotConfig['graph']['apiVersion'], timeoutMs: 10_000 },
     storage: { connectionString, container },
     notifyApiKey: get('NOTIFY_API_KEY'),
+    notifications: { queueName },
     logLevel: logLevel as LogLevel,
   };
 }

@@ -4,7 +4,9 @@
  */
 import restify from 'restify';
 import type { CloudAdapter } from 'botbuilder';
+import { notifyHandler } from './handlers/notify';
 import type { Logger } from './log';
+import type { Notifications } from './notifications';
 import type { TurnRunner } from './teams/bot';
 
 /** Teams messages are at most ~100 KB including cards; leave room, refuse the rest. */
@@ -14,18 +16,33 @@ export interface ServerDeps {
   adapter: CloudAdapter;
   bot: TurnRunner;
   log: Logger;
+  /** POST /api/notify exists only with a key (NOTIFY_API_KEY); otherwise it is a 404 like any unknown path. */
+  notify?: { apiKey: string; notifications: Notifications };
 }
 
-export function createServer({ adapter, bot, log }: ServerDeps): restify.Server {
+export function createServer({ adapter, bot, log, notify }: ServerDeps): restify.Server {
   const server = restify.createServer({ name: 'autopilot-uploads-bot', handleUncaughtExceptions: false });
-  server.use(restify.plugins.bodyParser({ maxBodySize: MAX_BODY_BYTES, mapParams: false, rejectUnknown: false }));
+  // Per route: /api/notify checks its key before reading a byte of the body, with its own limit.
+  const parseActivity = restify.plugins.bodyParser({ maxBodySize: MAX_BODY_BYTES, mapParams: false, rejectUnknown: false });
 
   server.get('/healthz', (_req, res, next) => {
     res.send(200, { status: 'ok' });
     next();
   });
 
-  server.post('/api/messages', async (req, res) => {
+  if (notify) {
+    const handle = notifyHandler({ ...notify, log });
+    server.post('/api/notify', async (req, res) => {
+      try {
+        await handle(req, res);
+      } catch (err) {
+        log.error({ err }, 'notify failed');
+        if (!res.headersSent) res.send(500, { error: { code: 'InternalError', message: 'Internal error' } });
+      }
+    });
+  }
+
+  server.post('/api/messages', parseActivity, async (req, res) => {
     const started = Date.now();
     let turnRan = false;
     try {

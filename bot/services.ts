@@ -4,6 +4,7 @@ import type { CloudAdapter, ConversationReference } from 'botbuilder';
 import type { BotConfig } from './config';
 import { UploadsClient } from './graph/uploads';
 import type { Logger } from './log';
+import type { Notifications } from './notifications';
 import type { UploadStatus } from './model';
 import type { ChatScope } from './state/changes';
 import type { SsoService } from './sso/service';
@@ -34,6 +35,8 @@ export interface Services {
   uploads(credential: TokenCredential): UploadsClient;
   /** How long an invoke may take before the bot answers "updating…" and finishes later. */
   invokeBudgetMs: number;
+  /** Team-channel notifications: installations, subscriptions, the outbox. */
+  notifications: Notifications;
   /** Told after every successful change; must not throw into the turn (the change is already made). */
   changeApplied(change: AppliedChange): Promise<void>;
   /** Runs `logic` in a conversation outside the current turn (late card updates). */

@@ -49,7 +49,7 @@ export function result(change: PendingChange): CardAttachment {
 }
 
 export function updating(change: PendingChange): CardAttachment {
-  return updatingCard({ uploadId: change.uploadId, status: change.requestedStatus });
+  return updatingCard({ uploadId: change.uploadId, status: change.requestedStatus, key: change.key });
 }
 
 export function details(upload: Upload, deviceIdentityCount?: number): CardAttachment {

@@ -177,6 +177,8 @@ export interface GraphErrorCardData {
 export interface UpdatingCardData {
   uploadId: string;
   status: CardUploadStatus;
+  /** The pending change, for a "Check again" button (Confirm's verb: it shows the outcome, or finishes a claim a dead instance left). */
+  key?: string;
 }
 
 export interface UploadLookupCardData {
@@ -383,7 +385,12 @@ function graphUtc(date: CardTime): CardTime {
 }
 
 export function updatingCard(data: UpdatingCardData): CardAttachment {
-  return render(templates.updating, { uploadId: id(data.uploadId), statusTitle: statusText(data.status) });
+  return render(templates.updating, {
+    uploadId: id(data.uploadId),
+    statusTitle: statusText(data.status),
+    hasKey: data.key !== undefined,
+    key: data.key === undefined ? ' ' : required(data.key, 'key'),
+  });
 }
 
 /**

@@ -60,12 +60,12 @@ export class UploadsClient {
   }
 
   get(id: string): Promise<Upload> {
-    return this.call((signal) => this.request(`${UPLOADS}/${encodeURIComponent(id)}`, signal).get());
+    return this.call((budget) => this.request(`${UPLOADS}/${encodeURIComponent(id)}`, budget).get());
   }
 
   list(opts: { top?: number } = {}): Promise<Page<Upload>> {
-    return this.call(async (signal) => {
-      let req = this.request(UPLOADS, signal);
+    return this.call(async (budget) => {
+      let req = this.request(UPLOADS, budget);
       if (opts.top) req = req.top(opts.top);
       const body = (await req.get()) as { value: Upload[]; '@odata.nextLink'?: string };
       return { items: body.value, nextLink: body['@odata.nextLink'] };
@@ -73,8 +73,8 @@ export class UploadsClient {
   }
 
   deviceIdentities(id: string): Promise<Page<DeviceIdentity>> {
-    return this.call(async (signal) => {
-      const body = (await this.request(`${UPLOADS}/${encodeURIComponent(id)}/deviceIdentities`, signal).get()) as {
+    return this.call(async (budget) => {
+      const body = (await this.request(`${UPLOADS}/${encodeURIComponent(id)}/deviceIdentities`, budget).get()) as {
         value: DeviceIdentity[];
         '@odata.nextLink'?: string;
       };
@@ -84,23 +84,29 @@ export class UploadsClient {
 
   /** PATCHes the status and returns the entity as Graph now has it. */
   updateStatus(id: string, status: UploadStatus): Promise<Upload> {
-    return this.call(async (signal) => {
+    return this.call(async (budget) => {
       const path = `${UPLOADS}/${encodeURIComponent(id)}`;
-      const updated = (await this.request(path, signal).patch({ '@odata.type': ODATA_TYPE, status })) as Upload | undefined;
+      const updated = (await this.request(path, budget).patch({ '@odata.type': ODATA_TYPE, status })) as Upload | undefined;
       // Graph may answer 204 No Content; callers always get the entity.
-      return updated && typeof updated === 'object' && 'id' in updated ? updated : await this.request(path, signal).get();
+      return updated && typeof updated === 'object' && 'id' in updated ? updated : await this.request(path, budget).get();
     });
   }
 
-  private request(path: string, signal: AbortSignal): GraphRequest {
+  private request(path: string, budget: Budget): GraphRequest {
+    const baseDelay = this.options.retryDelaySeconds ?? 1;
+    // A retry that would sleep past the operation's deadline only turns Graph's real answer
+    // (429, 503) into a timeout: give up retrying and report what Graph said.
+    const shouldRetry = (_delay: number, attempt: number, _req: unknown, _opts: unknown, response: Response): boolean =>
+      Date.now() + retryWaitSeconds(response, attempt, baseDelay) * 1000 + RETRY_HEADROOM_MS < budget.deadline;
     return this.client
       .api(path)
-      .option('signal', signal)
-      .middlewareOptions([new RetryHandlerOptions(this.options.retryDelaySeconds ?? 1, this.options.maxRetries ?? 3)]);
+      .option('signal', budget.signal)
+      .middlewareOptions([new RetryHandlerOptions(baseDelay, this.options.maxRetries ?? 3, shouldRetry)]);
   }
 
-  private async call<T>(op: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  private async call<T>(op: (budget: Budget) => Promise<T>): Promise<T> {
     const controller = new AbortController();
+    const deadline = Date.now() + this.options.timeoutMs;
     let timer: NodeJS.Timeout | undefined;
     const timedOut = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {
@@ -111,13 +117,39 @@ export class UploadsClient {
     try {
       // The race bounds the whole operation, including the Graph client's retry sleeps,
       // which the abort signal cannot interrupt.
-      return await Promise.race([op(controller.signal), timedOut]);
+      return await Promise.race([op({ signal: controller.signal, deadline }), timedOut]);
     } catch (err) {
       throw toBotError(err);
     } finally {
       clearTimeout(timer);
     }
   }
+}
+
+/** One operation's abort signal and deadline (epoch ms), shared by its requests and their retries. */
+interface Budget {
+  signal: AbortSignal;
+  deadline: number;
+}
+
+/** Time left for the retried request itself to answer. */
+const RETRY_HEADROOM_MS = 1_000;
+
+/**
+ * The longest the Graph client's RetryHandler will sleep before retry `attempt + 1`: Retry-After
+ * when Graph sent one, else its back-off (base, plus ½(2ⁿ−1) from the third try, plus up to 1 s of
+ * jitter) — RetryHandler.getDelay in @microsoft/microsoft-graph-client 3.0.7.
+ */
+function retryWaitSeconds(response: Response, attempt: number, baseDelay: number): number {
+  const header = response?.headers?.get?.('retry-after');
+  if (header) {
+    const seconds = Number(header);
+    if (Number.isFinite(seconds)) return seconds;
+    const at = Date.parse(header);
+    if (Number.isFinite(at)) return Math.max(0, (at - Date.now()) / 1000);
+  }
+  const next = attempt + 1;
+  return (next >= 2 ? Math.round((2 ** next - 1) / 2) : 0) + baseDelay + 1;
 }
 
 /** Maps Graph client, Entra (via @azure/identity) and transport failures onto BotError codes. */

@@ -21,7 +21,7 @@ import type { Services } from '../services';
 import type { PendingChange, Requester, StoredChange } from '../state/changes';
 import { actorOf } from '../teams/activity';
 import { setOutcome } from '../teams/bot';
-import { badRequest, cardForError, cardResponse, messageResponse, sendCard } from './respond';
+import { badRequest, cardForError, cardResponse, messageResponse, sendCard, sendNotice } from './respond';
 
 /** What a verb decided; rendered as an invoke response or, for Action.Submit, as messages. */
 type Outcome =
@@ -37,6 +37,12 @@ interface ActionInput {
   credential?: TokenCredential;
   /** The card message this action came from. */
   replyToId?: string;
+  /**
+   * Settles once the turn's own answer is on screen. A late result card must land after it, or
+   * the "updating…" card would overwrite the result (the Action.Submit path shows its answer
+   * with its own updateActivity).
+   */
+  answered?: Promise<unknown>;
 }
 
 export async function handleCardAction(
@@ -92,7 +98,18 @@ export async function handleSubmittedCardAction(
   const actor = actorOf(context.activity);
   if (!actor) return;
   const credential = services.sso.credentialFor(actor);
-  const result = await decide(context, services, { verb, data, actor, credential, replyToId: context.activity.replyToId });
+  let markAnswered: () => void = () => undefined;
+  const answered = new Promise<void>((resolve) => {
+    markAnswered = resolve;
+  });
+  try {
+    await showSubmitted(context, await decide(context, services, { verb, data, actor, credential, replyToId: context.activity.replyToId, answered }));
+  } finally {
+    markAnswered();
+  }
+}
+
+async function showSubmitted(context: TurnContext, result: Outcome): Promise<void> {
   switch (result.kind) {
     case 'card':
       if (context.activity.replyToId) {
@@ -107,11 +124,11 @@ export async function handleSubmittedCardAction(
       setOutcome(context, result.outcome);
       return;
     case 'signIn':
-      await sendCard(context, noticeCard({
+      await sendNotice(context, {
         title: 'Sign-in needed',
         message: 'Your sign-in has expired. Type the command again and Teams will sign you in.',
         tone: 'warning',
-      }));
+      });
       setOutcome(context, 'sso-needed');
       return;
     case 'bad':
@@ -150,7 +167,7 @@ async function show(services: Services, { data, credential }: ActionInput): Prom
 
 /** Loads the change a card refers to and answers the cases every verb shares. */
 async function loadChange(services: Services, data: Record<string, unknown>): Promise<StoredChange | Outcome> {
-  const change = await services.changes.load(data.key);
+  const change = await services.changes.load(data.changeKey);
   if (!change) {
     return {
       kind: 'card',
@@ -223,22 +240,25 @@ function refusal(change: PendingChange, what: 'confirm' | 'cancel'): Outcome {
   };
 }
 
-async function confirm(context: TurnContext, services: Services, { data, actor, credential }: ActionInput): Promise<Outcome> {
+async function confirm(context: TurnContext, services: Services, { data, actor, credential, answered }: ActionInput): Promise<Outcome> {
   const loaded = await loadChange(services, data);
   if (isOutcome(loaded)) return loaded;
   if (actor.oid !== loaded.requester.oid) return refusal(loaded, 'confirm');
-  const settled = settledCard(services, loaded);
+  // A claim left by an instance that died mid-Confirm: the requester already confirmed, so finish it.
+  const resuming = services.changes.isStaleClaim(loaded);
+  const settled = resuming ? undefined : settledCard(services, loaded);
   if (settled) return settled;
   if (!credential) return { kind: 'signIn' };
 
-  // The single-use gate: of any number of concurrent Confirms, one moves pending → confirming.
-  const claimed = await services.changes.update(loaded, { state: 'confirming' });
+  // The single-use gate: of any number of concurrent Confirms, one moves pending → confirming
+  // (or takes over a stale claim); the claim is a compare-and-swap on the stored change.
+  const claimed = await services.changes.update(loaded, { state: 'confirming', claimedAt: services.changes.clock() });
   if (!claimed) {
     const now = await services.changes.load(loaded.key);
     return (now && settledCard(services, now)) ?? { kind: 'card', card: views.updating(loaded), outcome: 'in-progress' };
   }
 
-  const work = apply(services, claimed, credential, actor);
+  const work = apply(services, claimed, credential, actor, resuming);
   let timer: NodeJS.Timeout | undefined;
   const slow = new Promise<'slow'>((resolve) => {
     timer = setTimeout(() => resolve('slow'), services.invokeBudgetMs);
@@ -250,7 +270,7 @@ async function confirm(context: TurnContext, services: Services, { data, actor, 
 
   if (first === 'slow') {
     // Teams drops invokes that take ~15 s: answer now, replace the card when Graph is done.
-    void work.then(async (card) => {
+    void Promise.all([work, answered]).then(async ([card]) => {
       await services.continueConversation(reference, async (ctx) => {
         if (cardActivityId) await ctx.updateActivity({ id: cardActivityId, type: 'message', attachments: [card] });
       });
@@ -265,13 +285,19 @@ async function confirm(context: TurnContext, services: Services, { data, actor, 
   return { kind: 'card', card: first, outcome: 'applied-or-failed' };
 }
 
-/** Re-reads, PATCHes and records the outcome; returns the card that shows it. */
-async function apply(services: Services, change: StoredChange, credential: TokenCredential, actor: Requester): Promise<Attachment> {
+/**
+ * Re-reads, PATCHes and records the outcome; returns the card that shows it. When resuming a
+ * dead instance's claim, an upload already at the requested status means its PATCH landed
+ * before it died: record that instead of PATCHing twice.
+ */
+async function apply(services: Services, change: StoredChange, credential: TokenCredential, actor: Requester, resuming = false): Promise<Attachment> {
   const client = services.uploads(credential);
   try {
     const before = await client.get(change.uploadId);
-    const after = await client.updateStatus(change.uploadId, change.requestedStatus);
-    const result = { previousStatus: before.status, status: after.status, createdDateTimeUtc: after.createdDateTimeUtc, at: Date.now(), by: actor.name };
+    const landed = resuming && before.status === change.requestedStatus;
+    const after = landed ? before : await client.updateStatus(change.uploadId, change.requestedStatus);
+    const previousStatus = landed ? (change.seen?.status ?? before.status) : before.status;
+    const result = { previousStatus, status: after.status, createdDateTimeUtc: after.createdDateTimeUtc, at: Date.now(), by: actor.name };
     const current = await services.changes.load(change.key);
     if (current) await services.changes.update(current, { state: 'done', result });
     await services

@@ -3,15 +3,16 @@
  * fallback of Universal Action buttons for clients without them).
  */
 import { TurnContext } from 'botbuilder';
-import { helpCard, noticeCard, setUploadFormCard, uploadLookupCard } from '../../cards';
+import { helpCard, setUploadFormCard, uploadLookupCard } from '../../cards';
 import { CARD_VERBS, SUBMIT_ACTIONS } from '../../cards/ids';
 import { type Command, parseCommand, parseFormSubmission } from '../commands/parse';
 import type { Services } from '../services';
 import { actorOf, scopeOf } from '../teams/activity';
 import { setOutcome } from '../teams/bot';
 import { handleSubmittedCardAction } from './cardAction';
+import { handleSubscriptionCommand } from './subscriptions';
 import { needsGraph, postChannelRequest, runGraphCommand } from './commands';
-import { sendCard } from './respond';
+import { sendCard, sendNotice } from './respond';
 
 export async function handleMessage(context: TurnContext, services: Services): Promise<void> {
   const value = context.activity.value as Record<string, unknown> | undefined;
@@ -42,12 +43,7 @@ export async function dispatch(context: TurnContext, services: Services, command
     case 'subscribe':
     case 'unsubscribe':
     case 'subscriptions':
-      await sendCard(context, noticeCard({
-        title: 'Channel notifications are not available yet',
-        message: 'This version of the bot does not post change notifications to channels.',
-        tone: 'default',
-      }));
-      setOutcome(context, 'notifications-unavailable');
+      await handleSubscriptionCommand(context, services, command);
       return;
     default:
       break;
@@ -55,17 +51,17 @@ export async function dispatch(context: TurnContext, services: Services, command
 
   const actor = actorOf(context.activity);
   if (!actor) {
-    await sendCard(context, noticeCard({ title: 'Who are you?', message: 'Teams did not identify your work account, so the bot cannot act for you.', tone: 'attention' }));
+    await sendNotice(context, { title: 'Who are you?', message: 'Teams did not identify your work account, so the bot cannot act for you.', tone: 'attention' });
     setOutcome(context, 'no-identity');
     return;
   }
   if (command.kind === 'signOut') {
     const had = services.sso.forget(actor);
-    await sendCard(context, noticeCard({
+    await sendNotice(context, {
       title: 'Signed out',
       message: had ? 'The bot has forgotten your sign-in. It will ask Teams again next time.' : 'You were not signed in to this bot.',
       tone: 'default',
-    }));
+    });
     setOutcome(context, 'signed-out');
     return;
   }

@@ -1,6 +1,6 @@
 /** Turning outcomes into what Teams shows: cards as messages, invoke answers, error cards. */
 import { type AdaptiveCardInvokeResponse, type Attachment, MessageFactory, type TurnContext } from 'botbuilder';
-import { noticeCard, graphErrorCard } from '../../cards';
+import { noticeCard, graphErrorCard, type NoticeCardData } from '../../cards';
 import { BotError, isBotError } from '../errors';
 
 export const ADAPTIVE_CARD = 'application/vnd.microsoft.card.adaptive';
@@ -9,6 +9,11 @@ export const ADAPTIVE_CARD = 'application/vnd.microsoft.card.adaptive';
 export async function sendCard(context: TurnContext, card: Attachment): Promise<string | undefined> {
   const sent = await context.sendActivity(MessageFactory.attachment(card));
   return sent?.id;
+}
+
+/** Sends a notice card (cancelled, signed out, refused…) as a new message. */
+export function sendNotice(context: TurnContext, notice: NoticeCardData): Promise<string | undefined> {
+  return sendCard(context, noticeCard(notice));
 }
 
 /** Answers an Action.Execute invoke by replacing the card. */

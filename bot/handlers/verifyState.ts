@@ -4,18 +4,17 @@
  * Teams now completes silently.
  */
 import type { InvokeResponse, TurnContext } from 'botbuilder';
-import { noticeCard } from '../../cards';
 import type { Services } from '../services';
 import { actorOf } from '../teams/activity';
 import { setOutcome } from '../teams/bot';
-import { sendCard } from './respond';
+import { sendNotice } from './respond';
 
 export async function handleVerifyState(context: TurnContext, services: Services): Promise<InvokeResponse> {
   const actor = actorOf(context.activity);
   if (!actor) return { status: 400, body: { error: 'signin/verifyState needs from.aadObjectId.' } };
   const previous = await services.parked.latest(actor, context.activity.conversation.id);
   if (!previous) {
-    await sendCard(context, noticeCard({ title: 'Signed in', message: 'You can type your command again.', tone: 'good' }));
+    await sendNotice(context, { title: 'Signed in', message: 'You can type your command again.', tone: 'good' });
     setOutcome(context, 'verify-state-nothing-parked');
     return { status: 200 };
   }

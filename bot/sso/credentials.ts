@@ -6,6 +6,8 @@
  * cache lives inside it, so a user's ten Graph calls cost one OBO round trip.
  */
 import {
+  type AccessToken,
+  type GetTokenOptions,
   OnBehalfOfCredential,
   type MultiTenantTokenCredentialOptions,
   type OnBehalfOfCredentialSecretOptions,
@@ -57,7 +59,7 @@ export class UserCredentials {
       // Instance discovery only knows Microsoft's clouds; elsewhere it retries for ~6 s, then fails.
       disableInstanceDiscovery: !isMicrosoftAuthority(this.options.authorityHost),
     };
-    const credential = new OnBehalfOfCredential(options);
+    const credential = new SharedRequestCredential(new OnBehalfOfCredential(options));
     this.entries.set(key, { credential, token: sso.token, expiresAt: sso.expiresAt });
     this.sweep();
     return credential;
@@ -86,5 +88,28 @@ export class UserCredentials {
   private sweep(): void {
     const now = this.now();
     for (const [key, entry] of this.entries) if (entry.expiresAt <= now) this.entries.delete(key);
+  }
+}
+
+/**
+ * MSAL's cache only helps once a token is in it: concurrent first calls (Graph requests fired
+ * together, two invokes at once) would each run their own OBO exchange. Callers asking for the
+ * same scopes while a request is in flight share it.
+ */
+export class SharedRequestCredential implements TokenCredential {
+  private readonly inFlight = new Map<string, Promise<AccessToken | null>>();
+
+  constructor(private readonly inner: TokenCredential) {}
+
+  getToken(scopes: string | string[], options: GetTokenOptions = {}): Promise<AccessToken | null> {
+    const key = `${[scopes].flat().sort().join(' ')}|${options.tenantId ?? ''}|${options.claims ?? ''}`;
+    let request = this.inFlight.get(key);
+    if (!request) {
+      // One caller's abort must not fail the others waiting on the shared request.
+      const { abortSignal: _abortSignal, ...shared } = options;
+      request = this.inner.getToken(scopes, shared).finally(() => this.inFlight.delete(key));
+      this.inFlight.set(key, request);
+    }
+    return request;
   }
 }

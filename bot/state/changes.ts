@@ -11,6 +11,12 @@ import type { UploadStatus } from '../model';
 import { readItem, replaceItem, writeItem } from './storage';
 
 export const CHANGE_TTL_MS = 10 * 60 * 1000;
+/**
+ * A Confirm claims the change for at most this long. A bot instance that died mid-Confirm
+ * leaves its claim behind; once stale, the requester's next Confirm may take it over. Far
+ * longer than a Confirm can run (two Graph calls, each bounded by the Graph timeout).
+ */
+export const CLAIM_STALE_MS = 60 * 1000;
 const KEY_FORMAT = /^[A-Za-z0-9_-]{43}$/;
 
 export type ChangeState = 'pending' | 'confirming' | 'done' | 'failed' | 'cancelled';
@@ -38,6 +44,8 @@ export interface PendingChange {
   createdAt: number;
   expiresAt: number;
   state: ChangeState;
+  /** When a Confirm moved it to `confirming` (see CLAIM_STALE_MS). */
+  claimedAt?: number;
   /** The upload as read when the requester last saw the confirmation. */
   seen?: { status: UploadStatus; createdDateTimeUtc: string };
   result?: { previousStatus: UploadStatus; status: UploadStatus; createdDateTimeUtc: string; at: number; by: string };
@@ -77,6 +85,15 @@ export class PendingChanges {
 
   isExpired(change: PendingChange): boolean {
     return this.now() >= change.expiresAt;
+  }
+
+  /** A `confirming` claim whose holder cannot still be working on it. */
+  isStaleClaim(change: PendingChange): boolean {
+    return change.state === 'confirming' && this.now() - (change.claimedAt ?? 0) >= CLAIM_STALE_MS;
+  }
+
+  get clock(): () => number {
+    return this.now;
   }
 
   /** Compare-and-swap: applies `patch` only if nobody wrote since `change` was read. */

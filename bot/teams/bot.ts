@@ -10,6 +10,7 @@ import {
   type TurnContext,
 } from 'botbuilder';
 import { handleCardAction } from '../handlers/cardAction';
+import { handleBotInstalled, handleBotRemoved, handleChannelEvent, handleTeamEvent } from '../handlers/installation';
 import { handleMessage } from '../handlers/message';
 import { handleTokenExchange } from '../handlers/tokenExchange';
 import { handleVerifyState } from '../handlers/verifyState';
@@ -30,6 +31,56 @@ export class UploadsBot extends TeamsActivityHandler {
     super();
     this.onMessage(async (context, next) => {
       await handleMessage(context, this.services);
+      await next();
+    });
+
+    // Installs: Teams sends both installationUpdate and conversationUpdate (bot in membersAdded); either may come first.
+    this.onInstallationUpdateAdd(async (context, next) => {
+      await handleBotInstalled(context, this.services);
+      await next();
+    });
+    this.onInstallationUpdateRemove(async (context, next) => {
+      await handleBotRemoved(context, this.services);
+      await next();
+    });
+    this.onMembersAdded(async (context, next) => {
+      if (context.activity.membersAdded?.some((m) => m.id === context.activity.recipient.id)) await handleBotInstalled(context, this.services);
+      await next();
+    });
+    this.onMembersRemoved(async (context, next) => {
+      if (context.activity.membersRemoved?.some((m) => m.id === context.activity.recipient.id)) await handleBotRemoved(context, this.services);
+      await next();
+    });
+    this.onTeamsChannelCreatedEvent(async (channel, team, context, next) => {
+      await handleChannelEvent(context, this.services, 'created', channel, team);
+      await next();
+    });
+    this.onTeamsChannelRenamedEvent(async (channel, team, context, next) => {
+      await handleChannelEvent(context, this.services, 'renamed', channel, team);
+      await next();
+    });
+    this.onTeamsChannelDeletedEvent(async (channel, team, context, next) => {
+      await handleChannelEvent(context, this.services, 'deleted', channel, team);
+      await next();
+    });
+    this.onTeamsChannelRestoredEvent(async (channel, team, context, next) => {
+      await handleChannelEvent(context, this.services, 'restored', channel, team);
+      await next();
+    });
+    this.onTeamsTeamRenamedEvent(async (team, context, next) => {
+      await handleTeamEvent(context, this.services, 'renamed', team);
+      await next();
+    });
+    this.onTeamsTeamDeletedEvent(async (team, context, next) => {
+      await handleTeamEvent(context, this.services, 'deleted', team);
+      await next();
+    });
+    this.onTeamsTeamHardDeletedEvent(async (team, context, next) => {
+      await handleTeamEvent(context, this.services, 'hardDeleted', team);
+      await next();
+    });
+    this.onTeamsTeamRestoredEvent(async (team, context, next) => {
+      await handleTeamEvent(context, this.services, 'restored', team);
       await next();
     });
   }
@@ -69,6 +120,13 @@ export class UploadsBot extends TeamsActivityHandler {
         return handleTokenExchange(context, this.services);
       case 'signin/verifyState':
         return handleVerifyState(context, this.services);
+      case 'adaptiveCard/action': {
+        // Universal Actions carry their outcome in the body ({statusCode, type, value}); the HTTP
+        // status stays 200, as Microsoft's Teams samples send it (CreateInvokeResponse) — botbuilder
+        // would copy statusCode into the HTTP status, and Teams then ignores a 412's sign-in fallback.
+        const response = await super.onInvokeActivity(context);
+        return typeof (response.body as { statusCode?: unknown } | undefined)?.statusCode === 'number' ? { ...response, status: 200 } : response;
+      }
       default:
         return super.onInvokeActivity(context);
     }

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { parseEnv } from 'node:util';
-import { createApp, type BotApp } from '../../bot/app';
+import { createApp, type AppOptions, type BotApp } from '../../bot/app';
 import { loadConfig } from '../../bot/config';
 import { createLogger } from '../../bot/log';
 import { ensureCerts } from '../../sandbox/certs';
@@ -31,9 +31,20 @@ export interface WorldOptions {
   invokeBudgetMs?: number;
   tokenExchangeCopies?: number;
   env?: Record<string, string>;
+  /** Outbox worker and pacing settings (notification tests shorten the visibility timeout and polling). */
+  notifications?: AppOptions['notifications'];
 }
 
-const envLocal = parseEnv(fs.readFileSync(path.join(__dirname, '../../env/.env.local'), 'utf8')) as Record<string, string>;
+/** test/support → the repository root, also when compiled to dist/test/support (benchmarks import this file). */
+function envLocalPath(): string {
+  for (let dir = __dirname; dir !== path.dirname(dir); dir = path.dirname(dir)) {
+    const candidate = path.join(dir, 'env/.env.local');
+    if (fs.existsSync(candidate)) return candidate;
+  }
+  throw new Error('env/.env.local not found above ' + __dirname);
+}
+
+const envLocal = parseEnv(fs.readFileSync(envLocalPath(), 'utf8')) as Record<string, string>;
 
 export async function startWorld(opts: WorldOptions = {}): Promise<World> {
   const certs = ensureCerts();
@@ -67,7 +78,7 @@ export async function startWorld(opts: WorldOptions = {}): Promise<World> {
       done();
     },
   });
-  const bot = createApp(config, { logger: createLogger('debug', sink), invokeBudgetMs: opts.invokeBudgetMs });
+  const bot = createApp(config, { logger: createLogger('debug', sink), invokeBudgetMs: opts.invokeBudgetMs, notifications: opts.notifications });
   const botUrl = await bot.listen(0);
   teams.setBotEndpoint(`${botUrl}/api/messages`);
   return {

@@ -373,19 +373,19 @@ describe('confirmChange', () => {
     expect(sentences(card)).toContain('Only Alex Wilber can confirm or cancel this request, until it expires.');
     const actions = executes(card);
     expect(actions.map((a) => [a.title, a.verb, a.data])).toEqual([
-      ['Confirm', CARD_VERBS.confirmChange, { key: KEY }],
-      ['Cancel', CARD_VERBS.cancelChange, { key: KEY }],
+      ['Confirm', CARD_VERBS.confirmChange, { changeKey: KEY }],
+      ['Cancel', CARD_VERBS.cancelChange, { changeKey: KEY }],
     ]);
     expect(actions.map((a) => a.fallback)).toEqual([
-      { type: 'Action.Submit', title: 'Confirm', style: 'positive', data: { key: KEY, verb: 'confirmChange' } },
-      { type: 'Action.Submit', title: 'Cancel', data: { key: KEY, verb: 'cancelChange' } },
+      { type: 'Action.Submit', title: 'Confirm', style: 'positive', data: { changeKey: KEY, verb: 'confirmChange' } },
+      { type: 'Action.Submit', title: 'Cancel', data: { changeKey: KEY, verb: 'cancelChange' } },
     ]);
     expect(texts(card)).toContain('{{DATE(2025-06-01T10:42:00Z, SHORT)}} {{TIME(2025-06-01T10:42:00Z)}}');
   });
 
   test('with the requester MRI it refreshes for that user only (user-specific view)', () => {
     expect(typical.confirmChange!().content.refresh).toEqual({
-      action: { type: 'Action.Execute', title: 'Refresh', verb: CARD_VERBS.refreshChange, data: { key: KEY } },
+      action: { type: 'Action.Execute', title: 'Refresh', verb: CARD_VERBS.refreshChange, data: { changeKey: KEY } },
       userIds: [MRI],
     });
   });
@@ -394,7 +394,7 @@ describe('confirmChange', () => {
     const card = typical.confirmChangeSame!();
     expect(card.content).not.toHaveProperty('refresh');
     expect(sentences(card)).toContain(`Upload ${ID} is already Complete, so there is nothing to change.`);
-    expect(executes(card).map((a) => [a.title, a.verb, a.data])).toEqual([['Dismiss', CARD_VERBS.cancelChange, { key: KEY }]]);
+    expect(executes(card).map((a) => [a.title, a.verb, a.data])).toEqual([['Dismiss', CARD_VERBS.cancelChange, { changeKey: KEY }]]);
     expect(JSON.stringify(card)).not.toContain(CARD_VERBS.confirmChange);
   });
 
@@ -410,10 +410,10 @@ describe('pendingChannel', () => {
     const card = typical.pendingChannel!();
     expect(sentences(card)).toContain(`Alex Wilber asked to set upload ${ID} to Complete — waiting for Alex Wilber to confirm.`);
     expect(card.content.refresh).toEqual({
-      action: { type: 'Action.Execute', title: 'Review', verb: CARD_VERBS.refreshChange, data: { key: KEY } },
+      action: { type: 'Action.Execute', title: 'Review', verb: CARD_VERBS.refreshChange, data: { changeKey: KEY } },
       userIds: [MRI],
     });
-    expect(executes(card).map((a) => [a.title, a.verb, a.data])).toEqual([['Review', CARD_VERBS.refreshChange, { key: KEY }]]);
+    expect(executes(card).map((a) => [a.title, a.verb, a.data])).toEqual([['Review', CARD_VERBS.refreshChange, { changeKey: KEY }]]);
     const json = JSON.stringify(card);
     expect(json).not.toContain(CARD_VERBS.confirmChange);
     expect(json).not.toContain(CARD_VERBS.cancelChange);

@@ -1,0 +1,82 @@
+/**
+ * The stand-ins a bench or soak drives bots through, in this process on free ports, and the
+ * environment a bot child needs to use them: env/.env.local with the URLs replaced, exactly as
+ * test/support/world.ts configures the in-process bot.
+ */
+import { ensureCerts, type SandboxCerts } from '../../sandbox/certs';
+import { BOT_APP, SSO_APP } from '../../sandbox/directory';
+import { startEntra, type EntraStandIn } from '../../sandbox/entra';
+import { startGraph, type GraphStandIn } from '../../sandbox/graph';
+import { startTeams, TEAMS_RATE_LIMITS, type RateLimits, type TeamsStandIn } from '../../sandbox/teams';
+import { envLocal } from './root';
+
+export interface StandIns {
+  certs: SandboxCerts;
+  entra: EntraStandIn;
+  graph: GraphStandIn;
+  teams: TeamsStandIn;
+  /** Environment for `node dist/bot/index.js` (and the echo bot) pointed at these stand-ins. */
+  botEnv(overrides?: Record<string, string>): Record<string, string>;
+  close(): Promise<void>;
+}
+
+/**
+ * Teams' throttling of the bot's sends (7/s per conversation, 50 RPS per tenant) would cap a
+ * throughput bench at the stand-in's limiter: benches that measure the bot's own cost lift it,
+ * for the echo bot and the bot alike, and say so in the results.
+ */
+export const UNTHROTTLED: RateLimits = {
+  perConversation: {
+    send: [{ seconds: 1, max: Number.MAX_SAFE_INTEGER }],
+    create: [{ seconds: 1, max: Number.MAX_SAFE_INTEGER }],
+    members: [{ seconds: 1, max: Number.MAX_SAFE_INTEGER }],
+    conversations: [{ seconds: 1, max: Number.MAX_SAFE_INTEGER }],
+  },
+  perAppPerTenantPerSecond: Number.MAX_SAFE_INTEGER,
+};
+
+export interface StandInOptions {
+  rateLimits?: RateLimits;
+  tokenExchangeCopies?: number;
+}
+
+export async function startStandIns(opts: StandInOptions = {}): Promise<StandIns> {
+  const certs = ensureCerts();
+  const entra = await startEntra({ certs, port: 0 });
+  const graph = await startGraph({ certs, entraUrl: entra.url, port: 0 });
+  const teams = await startTeams({
+    certs,
+    port: 0,
+    entra,
+    botAppId: BOT_APP.id,
+    ssoAppIdUri: SSO_APP.appIdUri,
+    tokenExchangeCopies: opts.tokenExchangeCopies,
+    rateLimits: opts.rateLimits ?? TEAMS_RATE_LIMITS,
+  });
+  const local = envLocal();
+  return {
+    certs,
+    entra,
+    graph,
+    teams,
+    botEnv: (overrides = {}) => ({
+      ...local,
+      NODE_EXTRA_CA_CERTS: certs.caPath,
+      ToBotFromChannelOpenIdMetadataUrl: teams.openIdMetadataUrl,
+      ToBotFromEmulatorOpenIdMetadataUrl: teams.openIdMetadataUrl,
+      OAuthUrl: teams.url,
+      ToChannelFromBotLoginUrl: `${entra.url}/botframework.com`,
+      AAD_APP_OAUTH_AUTHORITY_HOST: entra.url,
+      GRAPH_BASE_URL: graph.url,
+      AZURE_STORAGE_CONNECTION_STRING: '',
+      LOG_LEVEL: 'info',
+      ...overrides,
+    }),
+    async close() {
+      await teams.settled().catch(() => undefined);
+      await teams.close();
+      await graph.close();
+      await entra.close();
+    },
+  };
+}

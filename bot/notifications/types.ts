@@ -1,0 +1,71 @@
+/** The shapes the notification pieces share: what happened, where it goes, what sits in the outbox. */
+import type { UploadStatus } from '../model';
+
+/** One upload status change, wherever it was made. */
+export interface ChangeNotice {
+  uploadId: string;
+  status: UploadStatus;
+  /** Unknown when the change came from elsewhere without it. */
+  previousStatus?: UploadStatus;
+  /** Display name of whoever made it. */
+  by: string;
+  /** Epoch milliseconds. */
+  at: number;
+  /** Where it was made, in words for people: "personal chat", "channel Deployments", "outside Teams". */
+  where: string;
+  note?: string;
+  source: 'bot' | 'api';
+}
+
+/** A team channel that follows changes: everything needed to post there without a turn. */
+export interface ChannelTarget {
+  tenantId: string;
+  teamId: string;
+  channelId: string;
+  serviceUrl: string;
+  channelName: string;
+}
+
+/** "Expand this change into one message per subscribed channel" — enqueued first, so a crash mid fan-out loses nothing. */
+export interface FanOutJob {
+  kind: 'fanout';
+  deliveryId: string;
+  notice: ChangeNotice;
+  /** Targets are expanded in sorted order; everything up to and including this key is already enqueued. */
+  cursor?: string;
+  enqueuedAt: number;
+}
+
+/** One notification for one channel. */
+export interface DeliveryJob {
+  kind: 'deliver';
+  deliveryId: string;
+  notice: ChangeNotice;
+  target: ChannelTarget;
+  /** Failed sends so far (rate-limit waits of our own do not count). */
+  attempt: number;
+  /** Enqueued by a fan-out that had been interrupted: another copy of this job may exist. */
+  mayRepeat?: boolean;
+  lastError?: string;
+}
+
+export type OutboxJob = FanOutJob | DeliveryJob;
+
+/** A job taken from the outbox: invisible to other workers until its visibility timeout ends. */
+export interface ReceivedJob {
+  messageId: string;
+  /** Proves we hold the message; changes on every update. */
+  receipt: string;
+  job: OutboxJob;
+  /** How many times the queue handed this message out (crashes included). */
+  dequeueCount: number;
+}
+
+export interface DeadLetter {
+  job: OutboxJob;
+  reason: string;
+  at: number;
+}
+
+/** Stable identity of one channel's copy of one delivery (dedupe across redeliveries). */
+export const targetKey = (target: Pick<ChannelTarget, 'teamId' | 'channelId'>): string => `${target.teamId}|${target.channelId}`;

@@ -1,0 +1,343 @@
+/**
+ * The outbox worker, one per bot instance: takes jobs from the outbox, expands a change into one
+ * job per subscribed channel, posts each card at a pace Teams accepts, and settles every job —
+ * delete on success, back into the queue with backoff on transient failures (never before
+ * Teams' Retry-After), prune on 403/404, dead-letter after `maxAttempts`.
+ *
+ * Delivery is at-least-once: a job is deleted only after its card was posted, so a crash at any
+ * point brings it back after the visibility timeout. A "sent" marker in Storage, written right
+ * after the post, stops a job that comes back (or a duplicate from a re-expanded fan-out) from
+ * being posted twice; only a crash between Teams' 200 and that write can still repeat a card.
+ */
+import { createHash } from 'node:crypto';
+import type { Attachment, Storage } from 'botbuilder';
+import type { Logger } from '../log';
+import { readItem, writeItem } from '../state/storage';
+import { LostReceiptError, type Outbox } from './outbox';
+import type { Pacer } from './rateLimits';
+import type { SubscriptionRegistry, TeamRecord } from './registry';
+
+/** How stale a team's subscriptions may be when deciding to send (an unsubscribe takes effect within this). */
+const TEAM_CACHE_MS = 1000;
+import { classifySendError, type ChannelSender } from './sender';
+import { targetKey, type ChangeNotice, type DeliveryJob, type FanOutJob, type ReceivedJob } from './types';
+
+export interface WorkerOptions {
+  /** Pause between polls of an empty queue. */
+  pollIntervalMs: number;
+  /** Jobs handled at once (each waits for the pacer; this only needs to cover Teams' latency). */
+  concurrency: number;
+  /** How long a taken job stays hidden; must outlast one send plus `maxLocalWaitMs`. */
+  visibilitySeconds: number;
+  /** Failed sends before a job goes to the dead-letter queue. */
+  maxAttempts: number;
+  backoffBaseMs: number;
+  backoffMaxMs: number;
+  /** Longer pacer waits put the job back in the queue instead of holding a worker slot. */
+  maxLocalWaitMs: number;
+  /** Delivery jobs enqueued per step of a fan-out (the cursor is saved after each). */
+  expandChunk: number;
+  /** A job handed out this often without being settled (crash loop) is dead-lettered. */
+  poisonDequeueCount: number;
+}
+
+export const DEFAULT_WORKER_OPTIONS: WorkerOptions = {
+  pollIntervalMs: 500,
+  concurrency: 16,
+  visibilitySeconds: 30,
+  maxAttempts: 8,
+  backoffBaseMs: 1000,
+  backoffMaxMs: 5 * 60 * 1000,
+  maxLocalWaitMs: 5000,
+  expandChunk: 32,
+  poisonDequeueCount: 50,
+};
+
+export interface WorkerStats {
+  expanded: number;
+  delivered: number;
+  retried: number;
+  pruned: number;
+  deadLettered: number;
+  duplicatesSkipped: number;
+  unsubscribedSkipped: number;
+  postponed: number;
+}
+
+export interface WorkerDeps {
+  outbox: Outbox;
+  registry: SubscriptionRegistry;
+  /** Where "sent" markers live (the bot's Storage). */
+  storage: Storage;
+  send: ChannelSender;
+  pacer: Pacer;
+  card: (notice: ChangeNotice) => Attachment;
+  log: Logger;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const sentKey = (deliveryId: string, key: string) => `notify-sent-${createHash('sha256').update(`${deliveryId}|${key}`).digest('hex').slice(0, 40)}`;
+
+/**
+ * Holds a job for as long as it is being worked on: the visibility timeout is renewed at half
+ * its length, so a slow send (botbuilder's HTTP pipeline itself retries 429/5xx, honouring
+ * Retry-After, up to 3 times) never lets the job reappear for another worker mid-send.
+ */
+class Lease {
+  private chain: Promise<unknown> = Promise.resolve();
+  private readonly timer: NodeJS.Timeout;
+
+  constructor(
+    private held: ReceivedJob,
+    private readonly outbox: Outbox,
+    private readonly visibilitySeconds: number,
+    log: Logger,
+  ) {
+    this.timer = setInterval(() => {
+      this.chain = this.chain
+        .then(async () => {
+          this.held = await this.outbox.update(this.held, this.held.job, this.visibilitySeconds);
+        })
+        .catch((err) => log.warn({ err, messageId: this.held.messageId }, 'outbox: could not extend a job\'s visibility'));
+    }, (visibilitySeconds * 1000) / 2);
+  }
+
+  /** Stops renewing and settles the job with its latest receipt. */
+  async settle<T>(step: (held: ReceivedJob) => Promise<T>): Promise<T> {
+    clearInterval(this.timer);
+    await this.chain;
+    return step(this.held);
+  }
+
+  release(): void {
+    clearInterval(this.timer);
+  }
+}
+
+export class OutboxWorker {
+  private running = false;
+  private loop?: Promise<void>;
+  private wake?: () => void;
+  private readonly inFlight = new Set<Promise<void>>();
+  /** Targets being posted by this process right now (a duplicate job for one waits its turn). */
+  private readonly posting = new Set<string>();
+  readonly stats: WorkerStats = { expanded: 0, delivered: 0, retried: 0, pruned: 0, deadLettered: 0, duplicatesSkipped: 0, unsubscribedSkipped: 0, postponed: 0 };
+
+  constructor(
+    private readonly deps: WorkerDeps,
+    private readonly options: WorkerOptions = DEFAULT_WORKER_OPTIONS,
+  ) {}
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.loop = this.run();
+  }
+
+  /** Stops taking jobs and waits for the ones in hand; anything unfinished returns to the queue on its own. */
+  async stop(): Promise<void> {
+    if (!this.running) return;
+    this.running = false;
+    this.wake?.();
+    await this.loop;
+    await Promise.allSettled([...this.inFlight]);
+  }
+
+  /** Wakes an idle worker (a job was just enqueued by this instance). */
+  poke(): void {
+    this.wake?.();
+  }
+
+  private async run(): Promise<void> {
+    while (this.running) {
+      while (this.inFlight.size >= this.options.concurrency) await Promise.race(this.inFlight);
+      let jobs: ReceivedJob[] = [];
+      try {
+        jobs = await this.deps.outbox.receive(this.options.concurrency - this.inFlight.size, this.options.visibilitySeconds);
+      } catch (err) {
+        this.deps.log.warn({ err }, 'outbox: receive failed; retrying');
+      }
+      if (jobs.length === 0) {
+        await this.idle();
+        continue;
+      }
+      for (const held of jobs) {
+        const p: Promise<void> = this.handle(held)
+          .catch((err) => this.deps.log.error({ err, messageId: held.messageId }, 'outbox: job failed unexpectedly; it returns after its visibility timeout'))
+          .finally(() => this.inFlight.delete(p));
+        this.inFlight.add(p);
+      }
+    }
+  }
+
+  private idle(): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, this.options.pollIntervalMs);
+      const self = this;
+      function done() {
+        clearTimeout(timer);
+        self.wake = undefined;
+        resolve();
+      }
+      this.wake = done;
+    });
+  }
+
+  private async handle(held: ReceivedJob): Promise<void> {
+    if (held.dequeueCount > this.options.poisonDequeueCount) {
+      await this.deadLetter(held, `taken ${held.dequeueCount} times without being settled`);
+      return;
+    }
+    if (held.job.kind === 'fanout') await this.expand(held, held.job);
+    else await this.deliver(held, held.job);
+  }
+
+  /** One job per subscribed channel, in target order, saving progress so a crash repeats at most one chunk. */
+  private async expand(held: ReceivedJob, job: FanOutJob): Promise<void> {
+    const { outbox, registry, log } = this.deps;
+    const all = await registry.targets();
+    const remaining = job.cursor ? all.filter((t) => targetKey(t) > job.cursor!) : all;
+    // A fan-out taken before was interrupted: the chunk after its cursor may already be queued.
+    const mayRepeat = held.dequeueCount > 1 || undefined;
+    let current = held;
+    for (let i = 0; i < remaining.length; i += this.options.expandChunk) {
+      const chunk = remaining.slice(i, i + this.options.expandChunk);
+      await Promise.all(
+        chunk.map((target) => outbox.enqueue({ kind: 'deliver', deliveryId: job.deliveryId, notice: job.notice, target, attempt: 0, mayRepeat } satisfies DeliveryJob)),
+      );
+      const cursor = targetKey(chunk[chunk.length - 1]);
+      current = await outbox.update(current, { ...job, cursor }, this.options.visibilitySeconds);
+    }
+    await outbox.remove(current);
+    this.stats.expanded += 1;
+    log.info({ deliveryId: job.deliveryId, uploadId: job.notice.uploadId, targets: all.length, enqueued: remaining.length }, 'notification fan-out enqueued');
+  }
+
+  private async deliver(held: ReceivedJob, job: DeliveryJob): Promise<void> {
+    const { outbox, storage, pacer, log } = this.deps;
+    const key = targetKey(job.target);
+    const marker = sentKey(job.deliveryId, key);
+    if (this.posting.has(marker)) return; // hidden until its timeout; by then the marker says whether it went out
+    this.posting.add(marker);
+    const lease = new Lease(held, outbox, this.options.visibilitySeconds, log);
+    try {
+      // Only a job handed out before (a crash, a lost receipt) or a possible copy can have been sent already.
+      const maybeSent = held.dequeueCount > 1 || job.attempt > 0 || job.mayRepeat === true;
+      if (maybeSent && (await readItem(storage, marker))) {
+        this.stats.duplicatesSkipped += 1;
+        log.debug({ deliveryId: job.deliveryId, channelId: job.target.channelId }, 'notification already sent; dropping the repeat');
+        await this.settle(() => lease.settle((h) => outbox.remove(h)));
+        return;
+      }
+      if (!(await this.stillSubscribed(job))) {
+        this.stats.unsubscribedSkipped += 1;
+        log.info({ deliveryId: job.deliveryId, channelId: job.target.channelId }, 'channel no longer follows changes; notification dropped');
+        await this.settle(() => lease.settle((h) => outbox.remove(h)));
+        return;
+      }
+      const wait = await pacer.acquire(job.target.tenantId, job.target.channelId, this.options.maxLocalWaitMs);
+      if (wait > 0) {
+        this.stats.postponed += 1;
+        await this.settle(() => lease.settle((h) => outbox.update(h, job, Math.ceil(wait / 1000))));
+        return;
+      }
+      let activityId: string | undefined;
+      try {
+        ({ activityId } = await this.deps.send(job.target, this.deps.card(job.notice)));
+      } catch (err) {
+        await this.failed(lease, job, err);
+        return;
+      }
+      await writeItem(storage, marker, { deliveryId: job.deliveryId, channelId: job.target.channelId, activityId, at: Date.now() }).catch((err) =>
+        log.warn({ err, deliveryId: job.deliveryId }, 'could not record a sent notification; a crash now could repeat it'));
+      await this.settle(() => lease.settle((h) => outbox.remove(h)));
+      this.stats.delivered += 1;
+      log.debug({ deliveryId: job.deliveryId, channelId: job.target.channelId, activityId, attempt: job.attempt + 1 }, 'notification posted');
+    } finally {
+      lease.release();
+      this.posting.delete(marker);
+    }
+  }
+
+  /** Team records read at most once a second per team: a fan-out to 1,000 channels reads a handful, not 1,000. */
+  private readonly teams = new Map<string, { at: number; record: Promise<TeamRecord | undefined> }>();
+
+  private async stillSubscribed(job: DeliveryJob): Promise<boolean> {
+    const now = Date.now();
+    let cached = this.teams.get(job.target.teamId);
+    if (!cached || now - cached.at > TEAM_CACHE_MS) {
+      cached = { at: now, record: this.deps.registry.team(job.target.teamId) };
+      this.teams.set(job.target.teamId, cached);
+      cached.record.catch(() => this.teams.delete(job.target.teamId));
+    }
+    const team = await cached.record;
+    return Boolean(team && team.installed && !team.deleted && team.channels[job.target.channelId]?.subscribed);
+  }
+
+  private async failed(lease: Lease, job: DeliveryJob, err: unknown): Promise<void> {
+    const { outbox, registry, pacer, log } = this.deps;
+    const verdict = classifySendError(err);
+    const where = { deliveryId: job.deliveryId, teamId: job.target.teamId, channelId: job.target.channelId, channel: job.target.channelName };
+    switch (verdict.kind) {
+      case 'prune': {
+        const pruned = await registry.prune(job.target, `Teams answered ${verdict.reason}`);
+        this.teams.delete(job.target.teamId);
+        this.stats.pruned += 1;
+        log.warn({ ...where, status: verdict.status, code: verdict.code, pruned }, 'channel pruned: the bot cannot post there any more');
+        await this.settle(() => lease.settle((h) => outbox.remove(h)));
+        return;
+      }
+      case 'fail':
+        await lease.settle((h) => this.deadLetter(h, `Teams refused the card: ${verdict.reason}`));
+        return;
+      case 'retry': {
+        if (verdict.retryAfterMs !== undefined && verdict.status === 429) pacer.pause(job.target.channelId, verdict.retryAfterMs);
+        const attempt = job.attempt + 1;
+        if (attempt >= this.options.maxAttempts) {
+          await lease.settle((h) => this.deadLetter({ ...h, job: { ...job, attempt, lastError: verdict.reason } }, `gave up after ${attempt} attempts; last: ${verdict.reason}`));
+          return;
+        }
+        const delayMs = Math.max(verdict.retryAfterMs ?? 0, this.backoff(attempt));
+        this.stats.retried += 1;
+        log.info({ ...where, attempt, status: verdict.status, code: verdict.code, retryInMs: delayMs }, 'notification send failed; retrying later');
+        await this.settle(() => lease.settle((h) => outbox.update(h, { ...job, attempt, lastError: verdict.reason }, Math.ceil(delayMs / 1000))));
+        return;
+      }
+    }
+  }
+
+  /** Exponential with jitter, capped; never shorter than half the step, so retries spread out. */
+  private backoff(attempt: number): number {
+    const step = Math.min(this.options.backoffMaxMs, this.options.backoffBaseMs * 2 ** (attempt - 1));
+    return Math.round(step / 2 + (Math.random() * step) / 2);
+  }
+
+  private async deadLetter(held: ReceivedJob, reason: string): Promise<void> {
+    const { outbox, registry, log } = this.deps;
+    await this.settle(() => outbox.deadLetter(held, reason));
+    this.stats.deadLettered += 1;
+    const job = held.job;
+    if (job.kind === 'deliver') {
+      await registry
+        .noteDeadLetter(job.target, { deliveryId: job.deliveryId, uploadId: job.notice.uploadId, reason })
+        .catch((err) => log.warn({ err }, 'could not record a dead letter in the registry'));
+      log.error({ deliveryId: job.deliveryId, teamId: job.target.teamId, channelId: job.target.channelId, channel: job.target.channelName, reason }, 'notification dead-lettered');
+    } else {
+      log.error({ deliveryId: job.deliveryId, reason }, 'notification fan-out dead-lettered');
+    }
+  }
+
+  /** A lost receipt means another worker holds the job now: nothing to do here. */
+  private async settle(step: () => Promise<unknown>): Promise<void> {
+    try {
+      await step();
+    } catch (err) {
+      if (err instanceof LostReceiptError) {
+        this.deps.log.warn({ err }, 'outbox: job was taken over before this worker settled it');
+        return;
+      }
+      throw err;
+    }
+  }
+}
+

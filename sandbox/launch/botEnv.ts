@@ -1,0 +1,47 @@
+/**
+ * The bot's environment under `npm start`: env/.env.local (the sandbox's configuration, the same
+ * contract as a real tenant's) with the URLs pointed at wherever the launcher actually put each
+ * part, plus NODE_EXTRA_CA_CERTS so Node trusts the sandbox CA from the first byte.
+ */
+import fs from 'node:fs';
+import { parseEnv } from 'node:util';
+import { azuriteConnectionString } from '../azurite';
+
+export interface BotEnvInputs {
+  envFile: string;
+  port: number;
+  bridgeUrl: string;
+  openIdMetadataUrl: string;
+  entraUrl: string;
+  graphUrl: string;
+  azurite: { blobPort: number; queuePort: number };
+  caPath: string;
+  /** e.g. LOG_LEVEL from the launcher's environment. */
+  logLevel?: string;
+}
+
+export function readEnvFile(file: string): Record<string, string> {
+  return parseEnv(fs.readFileSync(file, 'utf8')) as Record<string, string>;
+}
+
+export function botEnv(inputs: BotEnvInputs, base: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  const local = readEnvFile(inputs.envFile);
+  return {
+    // Only what a Node process needs from the launcher's own environment.
+    ...(base.PATH ? { PATH: base.PATH } : {}),
+    ...(base.HOME ? { HOME: base.HOME } : {}),
+    ...(base.TZ ? { TZ: base.TZ } : {}),
+    ...local,
+    PORT: String(inputs.port),
+    HOST: '127.0.0.1',
+    ToBotFromChannelOpenIdMetadataUrl: inputs.openIdMetadataUrl,
+    ToBotFromEmulatorOpenIdMetadataUrl: inputs.openIdMetadataUrl,
+    OAuthUrl: inputs.bridgeUrl,
+    ToChannelFromBotLoginUrl: `${inputs.entraUrl}/botframework.com`,
+    AAD_APP_OAUTH_AUTHORITY_HOST: inputs.entraUrl,
+    GRAPH_BASE_URL: inputs.graphUrl,
+    AZURE_STORAGE_CONNECTION_STRING: azuriteConnectionString(inputs.azurite),
+    ...(inputs.logLevel ? { LOG_LEVEL: inputs.logLevel } : {}),
+    NODE_EXTRA_CA_CERTS: inputs.caPath,
+  };
+}

@@ -1,0 +1,203 @@
+/**
+ * The product as a person meets it: `node dist/sandbox/start.js` (what `npm start` runs) on ports
+ * of its own, and the Microsoft 365 Agents Playground driven in Debian's Chromium. Screenshots go
+ * to test-output/e2e/. UI waits are generous (a busy CI machine), never timed assertions.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { SEED } from '../../sandbox/graph';
+import { httpCall } from '../../sandbox/teams/httpClient';
+import { ensureCerts } from '../../sandbox/certs';
+
+const CHROMIUM = '/usr/bin/chromium';
+const ROOT = path.resolve(__dirname, '../..');
+const SHOTS = path.join(ROOT, 'test-output', 'e2e');
+const UI_WAIT = 60_000;
+const certs = ensureCerts();
+
+jest.setTimeout(240_000);
+
+if (!fs.existsSync(CHROMIUM)) {
+  throw new Error(
+    `The browser end-to-end test needs Debian's Chromium at ${CHROMIUM} (playwright-core drives it; nothing is downloaded). ` +
+      'Install it with `sudo apt-get install chromium` (CI does this in .ci/run).',
+  );
+}
+
+/** Seven distinct free loopback ports, so this suite never meets a developer's `npm start` or another suite. */
+async function freePorts(n: number): Promise<number[]> {
+  const servers = await Promise.all(
+    Array.from({ length: n }, () => new Promise<net.Server>((resolve) => {
+      const s = net.createServer();
+      s.listen(0, '127.0.0.1', () => resolve(s));
+    })),
+  );
+  const ports = servers.map((s) => (s.address() as net.AddressInfo).port);
+  await Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve))));
+  return ports;
+}
+
+describe('npm start + the Agents Playground in Chromium', () => {
+  let launcher: ChildProcess | undefined;
+  let output = '';
+  let browser: Browser | undefined;
+  let page: Page;
+  let ports: Record<string, number>;
+  const blocked = new Set<string>();
+
+  beforeAll(async () => {
+    const entry = path.join(ROOT, 'dist', 'sandbox', 'start.js');
+    if (!fs.existsSync(entry)) throw new Error(`${entry} is missing: run \`npm run build\` first (npm test does).`);
+    fs.mkdirSync(SHOTS, { recursive: true });
+    const [bot, teams, entra, graph, blob, queue, playground] = await freePorts(7);
+    ports = { bot, teams, entra, graph, blob, queue, playground };
+    launcher = spawn(process.execPath, [entry], {
+      cwd: ROOT,
+      env: {
+        PATH: process.env.PATH,
+        HOME: process.env.HOME,
+        BOT_PORT: String(bot),
+        TEAMS_PORT: String(teams),
+        ENTRA_PORT: String(entra),
+        GRAPH_PORT: String(graph),
+        AZURITE_BLOB_PORT: String(blob),
+        AZURITE_QUEUE_PORT: String(queue),
+        PLAYGROUND_PORT: String(playground),
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`npm start was not ready after 120 s:\n${output}`)), 120_000);
+      const onData = (chunk: Buffer) => {
+        output += chunk.toString();
+        if (/sandbox ready in/.test(output)) {
+          clearTimeout(timer);
+          resolve();
+        }
+      };
+      launcher!.stdout!.on('data', onData);
+      launcher!.stderr!.on('data', onData);
+      launcher!.once('exit', (code) => {
+        clearTimeout(timer);
+        reject(new Error(`npm start exited (code ${code}) before it was ready:\n${output}`));
+      });
+    });
+
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      headless: true,
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        // The Playground's page asks a Microsoft CDN for fonts: nothing may leave this machine.
+        '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1',
+      ],
+    });
+    const context = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
+    await context.route(/^https?:\/\/(?!127\.0\.0\.1[:/])/, (route) => {
+      blocked.add(new URL(route.request().url()).host);
+      return route.abort();
+    });
+    page = await context.newPage();
+    await page.goto(`http://127.0.0.1:${playground}/`);
+  });
+
+  afterAll(async () => {
+    await browser?.close().catch(() => undefined);
+    if (launcher && launcher.exitCode === null && launcher.signalCode === null) {
+      const exited = new Promise((resolve) => launcher!.once('exit', resolve));
+      launcher.kill('SIGTERM');
+      const hard = setTimeout(() => launcher!.kill('SIGKILL'), 15_000);
+      await exited;
+      clearTimeout(hard);
+    }
+  });
+
+  const shot = (name: string) => page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
+  const composer = () => page.locator('[data-lexical-editor="true"]').last();
+
+  /** The upload as Graph has it now, read as Alex through the Graph stand-in with a real token. */
+  async function uploadStatus(id: string): Promise<string> {
+    const minted = await httpCall(`https://127.0.0.1:${ports.entra}/_sandbox/entra/graph-token`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ user: 'alex', scopes: ['DeviceManagementServiceConfig.ReadWrite.All'] }),
+      ca: certs.ca,
+    });
+    const { token } = minted.json as { token: string };
+    const answer = await httpCall(`https://127.0.0.1:${ports.graph}/v1.0/deviceManagement/importedWindowsAutopilotDeviceIdentityUploads/${id}`, {
+      headers: { Authorization: `Bearer ${token}` },
+      ca: certs.ca,
+    });
+    expect(answer.status).toBe(200);
+    return (answer.json as { status: string }).status;
+  }
+
+  it('prints the banner with the Playground URL, seeded uploads and how to stop', () => {
+    expect(output).toContain(`http://127.0.0.1:${ports.playground}/`);
+    expect(output).toContain(SEED.pending);
+    expect(output).toMatch(/Stop: Ctrl-C/);
+  });
+
+  it('personal chat: set upload → confirmation card → Confirm → the updated card, and Graph changed', async () => {
+    expect(await uploadStatus(SEED.pending)).toBe('pending');
+    await page.getByText('Personal Chat', { exact: true }).first().click();
+    await composer().click();
+    await page.keyboard.type(`set upload ${SEED.pending} to complete`);
+    await page.keyboard.press('Enter');
+    const confirm = page.getByRole('button', { name: 'Confirm', exact: true });
+    await confirm.waitFor({ timeout: UI_WAIT });
+    await expect(page.getByText('Confirm the status change').last().isVisible()).resolves.toBe(true);
+    await shot('1-personal-confirmation');
+    await confirm.click();
+    await page.getByText('Upload status changed').last().waitFor({ timeout: UI_WAIT });
+    await shot('2-personal-updated');
+    // The result card replaced the confirmation: no Confirm button is left in the chat.
+    expect(await page.getByRole('button', { name: 'Confirm', exact: true }).count()).toBe(0);
+    expect(await uploadStatus(SEED.pending)).toBe('complete');
+  });
+
+  it('a refused/invalid command gets a help card that says what was wrong', async () => {
+    await page.getByText('Personal Chat', { exact: true }).first().click();
+    await composer().click();
+    await page.keyboard.type(`set upload ${SEED.error} to completed`);
+    await page.keyboard.press('Enter');
+    await page.getByText('is not a status').last().waitFor({ timeout: UI_WAIT });
+    await shot('3-invalid-command');
+    expect(await page.getByText(/did you mean/).count()).toBeGreaterThan(0);
+    expect(await uploadStatus(SEED.error)).toBe('error');
+  });
+
+  it('team channel with an @mention: the requester’s refreshed card → Confirm → updated, and Graph changed', async () => {
+    expect(await uploadStatus(SEED.docExample)).toBe('pending');
+    await page.getByText('General', { exact: true }).first().click();
+    await composer().click();
+    await page.keyboard.type('@Autopilot');
+    // The Playground's mention picker: choosing the bot makes a real mention entity.
+    await page.getByRole('menuitem', { name: /Autopilot Uploads/ }).click({ timeout: UI_WAIT });
+    await page.keyboard.type(` set upload ${SEED.docExample} to complete`);
+    await shot('4-channel-new-post');
+    await page.getByRole('button', { name: 'Post', exact: true }).click();
+    // Alex's own view arrives through the bridge's refresh (with card-level SSO): it has the buttons.
+    const confirm = page.getByRole('button', { name: 'Confirm', exact: true });
+    await confirm.waitFor({ timeout: UI_WAIT });
+    await shot('5-channel-requester-view');
+    await confirm.click();
+    await page.getByText('Upload status changed').last().waitFor({ timeout: UI_WAIT });
+    await shot('6-channel-updated');
+    expect(await uploadStatus(SEED.docExample)).toBe('complete');
+  });
+
+  it('nothing reached beyond loopback except what the browser was stopped from fetching', () => {
+    // Only the Playground page's web fonts are attempted (and refused); everything else stayed on 127.0.0.1.
+    for (const host of blocked) expect(host).toMatch(/(^|\.)cdn\.office\.net$/);
+  });
+});
