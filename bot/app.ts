@@ -9,7 +9,7 @@ import { createAdapter } from './adapter';
 import type { BotConfig } from './config';
 import { graphScope } from './graph/uploads';
 import { createLogger, type Logger } from './log';
-import { channelSender, Notifications, type PacingLimits, type WorkerOptions } from './notifications';
+import { changeSettler, channelSender, Notifications, type PacingLimits, type WorkerOptions } from './notifications';
 import { createServer } from './server';
 import type { Services } from './services';
 import { uploadsClientFactory } from './services';
@@ -73,6 +73,7 @@ export function createApp(config: BotConfig, options: AppOptions = {}): BotApp {
     graphScope: graphScope(config.graph.baseUrl),
   });
 
+  const changes = new PendingChanges(storage);
   const notifications = new Notifications({
     storage,
     connectionString: config.storage.connectionString,
@@ -82,6 +83,7 @@ export function createApp(config: BotConfig, options: AppOptions = {}): BotApp {
     log,
     worker: options.notifications?.worker,
     pacing: options.notifications?.pacing,
+    resolveSettle: changeSettler(changes),
   });
 
   const services: Services = {
@@ -89,11 +91,12 @@ export function createApp(config: BotConfig, options: AppOptions = {}): BotApp {
     log,
     adapter,
     sso,
-    changes: new PendingChanges(storage),
+    changes,
     parked: new ParkedCommands(storage),
     uploads: uploadsClientFactory(config.graph),
     invokeBudgetMs: options.invokeBudgetMs ?? 4500,
     notifications,
+    changeClaimed: (changeKey) => notifications.prepare(changeKey),
     changeApplied: async (change) => {
       await notifications.announce({
         uploadId: change.uploadId,

@@ -37,6 +37,8 @@ export interface Services {
   invokeBudgetMs: number;
   /** Team-channel notifications: installations, subscriptions, the outbox. */
   notifications: Notifications;
+  /** Told before a change's PATCH, so its announcement survives the instance stopping mid-Confirm. */
+  changeClaimed(changeKey: string): Promise<void>;
   /** Told after every successful change; must not throw into the turn (the change is already made). */
   changeApplied(change: AppliedChange): Promise<void>;
   /** Runs `logic` in a conversation outside the current turn (late card updates). */

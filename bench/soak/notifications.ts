@@ -17,6 +17,9 @@ import type { StandIns } from '../lib/standins';
 import type { DownWindow } from './cluster';
 import type { FlowRecord } from './workload';
 
+/** However long the backlog, a soak's notification check ends after this. */
+const MAX_DRAIN_MS = 10 * 60_000;
+
 export type NotificationsPlan = { enabled: true } | { enabled: false; why: string };
 
 export function notificationsPlan(botEnv: Record<string, string>): NotificationsPlan {
@@ -78,11 +81,20 @@ export async function subscribeChannels(s: StandIns, count: number): Promise<Sub
   return {
     views,
     async check(flows, downWindows, waitMs) {
-      const until = Date.now() + waitMs;
+      // Teams lets a bot post about 2 cards a second into one channel (60 per 30 s), and the soak
+      // makes changes faster than that: the backlog drains after the load stops. Keep waiting while
+      // cards still arrive; a lost card shows as no progress for `waitMs`.
+      const missingCount = (x: NotificationCheck) => x.missing.reduce((n, m) => n + m.expected - m.got, 0);
+      const hardStop = Date.now() + MAX_DRAIN_MS;
       let r = tally(flows, downWindows);
-      while (r.missing.length && Date.now() < until) {
+      let lastProgress = Date.now();
+      let left = missingCount(r);
+      while (left > 0 && Date.now() - lastProgress < waitMs && Date.now() < hardStop) {
         await sleep(250);
         r = tally(flows, downWindows);
+        const now = missingCount(r);
+        if (now < left) lastProgress = Date.now();
+        left = now;
       }
       return r;
     },

@@ -40,7 +40,7 @@ export function renderSoak(r: SoakReport, problems: string[]): string {
   out.push('');
   out.push('| instance | pid | killed | baseline MiB | final MiB | growth |');
   out.push('|---|---|---|---|---|---|');
-  for (const m of v.memory) out.push(`| ${m.instance} | ${m.pid} | ${m.killed ? 'yes' : 'no'} | ${fmt(m.baselineMiB)} | ${fmt(m.finalMiB)} | ${fmt(m.growth * 100)} % |`);
+  for (const m of v.memory) out.push(`| ${m.instance} | ${m.pid} | ${m.killed ? 'yes' : 'no'} | ${fmt(m.baselineMiB)} | ${fmt(m.finalMiB)} | ${fmt(m.growth * 100)} %${m.judged ? '' : ' (life too short to judge)'} |`);
   out.push('');
   return out.join('\n');
 }

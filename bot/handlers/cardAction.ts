@@ -294,15 +294,23 @@ async function apply(services: Services, change: StoredChange, credential: Token
   const client = services.uploads(credential);
   try {
     const before = await client.get(change.uploadId);
+    await services.changeClaimed(change.key).catch((err) => services.log.warn({ err, uploadId: change.uploadId }, 'could not prepare the change notification'));
     const landed = resuming && before.status === change.requestedStatus;
     const after = landed ? before : await client.updateStatus(change.uploadId, change.requestedStatus);
     const previousStatus = landed ? (change.seen?.status ?? before.status) : before.status;
     const result = { previousStatus, status: after.status, createdDateTimeUtc: after.createdDateTimeUtc, at: Date.now(), by: actor.name };
     const current = await services.changes.load(change.key);
     if (current) await services.changes.update(current, { state: 'done', result });
-    await services
+    const announced = await services
       .changeApplied({ uploadId: change.uploadId, previousStatus: result.previousStatus, status: result.status, by: result.by, at: result.at, where: change.where, scope: change.scope, conversationId: change.conversationId })
-      .catch((err) => services.log.error({ err, uploadId: change.uploadId }, 'change notification failed'));
+      .then(() => true, (err) => {
+        services.log.error({ err, uploadId: change.uploadId }, 'change notification failed; the prepared one will be sent instead');
+        return false;
+      });
+    if (announced) {
+      const latest = await services.changes.load(change.key);
+      if (latest) await services.changes.update(latest, { announced: true });
+    }
     return views.result({ ...change, state: 'done', result });
   } catch (err) {
     const e = isBotError(err) ? err : new BotError('unavailable', 'The change could not be applied.');

@@ -5,5 +5,6 @@ export { MemoryOutbox, LostReceiptError, type Outbox } from './outbox';
 export { AzureQueueOutbox, deadLetterQueueName } from './azureQueueOutbox';
 export { Pacer, DEFAULT_PACING, type PacingLimits } from './rateLimits';
 export { channelSender, classifySendError, retryAfterMs, type ChannelSender, type SendVerdict } from './sender';
-export { OutboxWorker, DEFAULT_WORKER_OPTIONS, type WorkerOptions, type WorkerStats } from './worker';
+export { OutboxWorker, DEFAULT_WORKER_OPTIONS, SETTLE_DELAY_SECONDS, type WorkerOptions, type WorkerStats } from './worker';
+export { changeSettler } from './settle';
 export type { ChangeNotice, ChannelTarget, DeadLetter, OutboxJob, ReceivedJob } from './types';

@@ -12,8 +12,8 @@ import { MemoryOutbox, type Outbox } from './outbox';
 import { DEFAULT_PACING, Pacer, type PacingLimits } from './rateLimits';
 import { SubscriptionRegistry } from './registry';
 import type { ChannelSender } from './sender';
-import type { ChangeNotice, DeadLetter } from './types';
-import { DEFAULT_WORKER_OPTIONS, OutboxWorker, type WorkerOptions, type WorkerStats } from './worker';
+import type { ChangeNotice, DeadLetter, Settlement } from './types';
+import { DEFAULT_WORKER_OPTIONS, OutboxWorker, SETTLE_DELAY_SECONDS, type WorkerOptions, type WorkerStats } from './worker';
 
 export interface NotificationsOptions {
   storage: Storage;
@@ -26,6 +26,8 @@ export interface NotificationsOptions {
   pacing?: PacingLimits;
   /** Tests and benchmarks can supply their own outbox. */
   outbox?: Outbox;
+  /** What became of a change whose announcement was prepared; see prepare(). */
+  resolveSettle?: (changeKey: string) => Promise<Settlement>;
 }
 
 export class Notifications {
@@ -46,6 +48,7 @@ export class Notifications {
         pacer: new Pacer(options.pacing ?? DEFAULT_PACING),
         card: notificationCard,
         log: options.log,
+        resolveSettle: options.resolveSettle,
       },
       { ...DEFAULT_WORKER_OPTIONS, ...options.worker },
     );
@@ -76,6 +79,15 @@ export class Notifications {
    * Records the change for every subscribed channel and returns its delivery id. Durable once
    * this resolves: the fan-out itself happens in the worker (of any instance).
    */
+  /**
+   * Called before a change's PATCH: if the instance stops before announce(), a worker (of any
+   * instance) announces it from the stored change once SETTLE_DELAY_SECONDS have passed.
+   */
+  async prepare(changeKey: string): Promise<void> {
+    await this.init();
+    await this.outbox.enqueue({ kind: 'settle', changeKey, enqueuedAt: Date.now() }, SETTLE_DELAY_SECONDS);
+  }
+
   async announce(notice: ChangeNotice): Promise<string> {
     await this.init();
     const deliveryId = randomUUID();

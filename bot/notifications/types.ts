@@ -49,7 +49,24 @@ export interface DeliveryJob {
   lastError?: string;
 }
 
-export type OutboxJob = FanOutJob | DeliveryJob;
+/**
+ * "A Confirm is about to PATCH": enqueued, delayed, before the PATCH, so that a bot instance
+ * dying between the PATCH and its announcement cannot lose the notification. When it comes due,
+ * whoever takes it asks `resolveSettle` what became of the change (see bot/notifications/settle.ts).
+ */
+export interface SettleJob {
+  kind: 'settle';
+  changeKey: string;
+  enqueuedAt: number;
+}
+
+/** What a due SettleJob should do. */
+export type Settlement =
+  | { kind: 'announce'; notice: ChangeNotice; announced(): Promise<void> }
+  | { kind: 'wait' }
+  | { kind: 'drop'; reason: string };
+
+export type OutboxJob = FanOutJob | DeliveryJob | SettleJob;
 
 /** A job taken from the outbox: invisible to other workers until its visibility timeout ends. */
 export interface ReceivedJob {

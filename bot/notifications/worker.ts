@@ -9,7 +9,7 @@
  * after the post, stops a job that comes back (or a duplicate from a re-expanded fan-out) from
  * being posted twice; only a crash between Teams' 200 and that write can still repeat a card.
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { Attachment, Storage } from 'botbuilder';
 import type { Logger } from '../log';
 import { readItem, writeItem } from '../state/storage';
@@ -20,7 +20,7 @@ import type { SubscriptionRegistry, TeamRecord } from './registry';
 /** How stale a team's subscriptions may be when deciding to send (an unsubscribe takes effect within this). */
 const TEAM_CACHE_MS = 1000;
 import { classifySendError, type ChannelSender } from './sender';
-import { targetKey, type ChangeNotice, type DeliveryJob, type FanOutJob, type ReceivedJob } from './types';
+import { targetKey, type ChangeNotice, type DeliveryJob, type FanOutJob, type ReceivedJob, type SettleJob, type Settlement } from './types';
 
 export interface WorkerOptions {
   /** Pause between polls of an empty queue. */
@@ -62,7 +62,12 @@ export interface WorkerStats {
   duplicatesSkipped: number;
   unsubscribedSkipped: number;
   postponed: number;
+  /** Announcements made from a SettleJob because the instance that made the change had stopped. */
+  recovered: number;
 }
+
+/** How long a prepared announcement waits before checking what became of its change. */
+export const SETTLE_DELAY_SECONDS = 15;
 
 export interface WorkerDeps {
   outbox: Outbox;
@@ -73,6 +78,8 @@ export interface WorkerDeps {
   pacer: Pacer;
   card: (notice: ChangeNotice) => Attachment;
   log: Logger;
+  /** What became of a change whose announcement was prepared (SettleJob). */
+  resolveSettle?: (changeKey: string) => Promise<Settlement>;
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -121,7 +128,7 @@ export class OutboxWorker {
   private readonly inFlight = new Set<Promise<void>>();
   /** Targets being posted by this process right now (a duplicate job for one waits its turn). */
   private readonly posting = new Set<string>();
-  readonly stats: WorkerStats = { expanded: 0, delivered: 0, retried: 0, pruned: 0, deadLettered: 0, duplicatesSkipped: 0, unsubscribedSkipped: 0, postponed: 0 };
+  readonly stats: WorkerStats = { expanded: 0, delivered: 0, retried: 0, pruned: 0, deadLettered: 0, duplicatesSkipped: 0, unsubscribedSkipped: 0, postponed: 0, recovered: 0 };
 
   constructor(
     private readonly deps: WorkerDeps,
@@ -189,7 +196,27 @@ export class OutboxWorker {
       return;
     }
     if (held.job.kind === 'fanout') await this.expand(held, held.job);
+    else if (held.job.kind === 'settle') await this.settleChange(held, held.job);
     else await this.deliver(held, held.job);
+  }
+
+  /** A prepared announcement came due: announce it if the instance that made the change could not. */
+  private async settleChange(held: ReceivedJob, job: SettleJob): Promise<void> {
+    const { outbox, log } = this.deps;
+    const settlement: Settlement = this.deps.resolveSettle ? await this.deps.resolveSettle(job.changeKey) : { kind: 'drop', reason: 'no resolver' };
+    if (settlement.kind === 'wait') {
+      await outbox.update(held, job, SETTLE_DELAY_SECONDS);
+      return;
+    }
+    if (settlement.kind === 'announce') {
+      await outbox.enqueue({ kind: 'fanout', deliveryId: randomUUID(), notice: settlement.notice, enqueuedAt: Date.now() });
+      await settlement.announced();
+      this.stats.recovered += 1;
+      log.warn({ uploadId: settlement.notice.uploadId, status: settlement.notice.status }, 'change notification recovered: the instance that made the change stopped before announcing it');
+    } else {
+      log.debug({ reason: settlement.reason }, 'prepared announcement not needed');
+    }
+    await outbox.remove(held);
   }
 
   /** One job per subscribed channel, in target order, saving progress so a crash repeats at most one chunk. */
@@ -322,8 +349,10 @@ export class OutboxWorker {
         .noteDeadLetter(job.target, { deliveryId: job.deliveryId, uploadId: job.notice.uploadId, reason })
         .catch((err) => log.warn({ err }, 'could not record a dead letter in the registry'));
       log.error({ deliveryId: job.deliveryId, teamId: job.target.teamId, channelId: job.target.channelId, channel: job.target.channelName, reason }, 'notification dead-lettered');
-    } else {
+    } else if (job.kind === 'fanout') {
       log.error({ deliveryId: job.deliveryId, reason }, 'notification fan-out dead-lettered');
+    } else {
+      log.error({ reason }, 'prepared change notification dead-lettered');
     }
   }
 

@@ -48,6 +48,8 @@ export interface PendingChange {
   claimedAt?: number;
   /** The upload as read when the requester last saw the confirmation. */
   seen?: { status: UploadStatus; createdDateTimeUtc: string };
+  /** The change notification is queued (see bot/notifications/settle.ts). */
+  announced?: boolean;
   result?: { previousStatus: UploadStatus; status: UploadStatus; createdDateTimeUtc: string; at: number; by: string };
   failure?: { code: string; message: string; serviceCode?: string; requestId?: string };
 }

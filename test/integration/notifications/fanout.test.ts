@@ -7,6 +7,7 @@
 import type { RunningAzurite } from '../../../sandbox/azurite';
 import { startAzurite } from '../../support/azurite';
 import type { World } from '../../support/world';
+import { SETTLE_DELAY_SECONDS } from '../../../bot/notifications';
 import { cardOf, cardText, notificationPosts, postsPerChannel, SEED, startNotificationWorld, subscribeChannels, until, USERS } from './helpers';
 
 jest.setTimeout(180_000);
@@ -149,3 +150,32 @@ it('a change confirmed in a personal chat reaches subscribed channels, and "Show
   const reads = w.graph.requests().filter((r) => r.method === 'GET' && r.path.endsWith(SEED.pending));
   expect(reads.at(-1)!.oid).toBe(USERS.diego.oid);
 });
+
+it('a change whose instance stopped before announcing it is announced from the stored change, once', async () => {
+  const team = w.teams.team('Recovery board', { botInstalled: false });
+  await team.installBot('alex');
+  // The instance that makes the change never gets to announce it (it "stops" right after the PATCH).
+  const services = w.bot.services;
+  const original = services.changeApplied;
+  services.changeApplied = async () => {
+    throw new Error('instance stopped');
+  };
+  try {
+    const chat = w.teams.personalChat('adele');
+    await chat.send(`set upload ${SEED.pending} to error`);
+    await chat.press(chat.lastCardMessage()!, 'Confirm');
+  } finally {
+    services.changeApplied = original;
+  }
+  expect(w.graph.upload(SEED.pending)!.status).toBe('error');
+  expect(notificationPosts(w.teams)).toHaveLength(0);
+
+  // The announcement prepared before the PATCH comes due and finds the change done but unannounced.
+  const general = team.channel('General').as('diego');
+  const posted = await general.waitFor((messages) => messages.find((m) => cardText(m.card).includes('Upload status changed')), (SETTLE_DELAY_SECONDS + 15) * 1000);
+  expect(cardText(posted.card)).toMatch(/Pending.*→.*Error/);
+  expect(cardText(posted.card)).toContain('Adele Vance');
+  await until(async () => (await services.notifications.outbox.depth()) === 0, 'an empty outbox');
+  expect(notificationPosts(w.teams)).toHaveLength(1);
+  expect(w.logs()).toContain('change notification recovered');
+}, (SETTLE_DELAY_SECONDS + 40) * 1000);
