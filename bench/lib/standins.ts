@@ -8,6 +8,7 @@ import { BOT_APP, SSO_APP } from '../../sandbox/directory';
 import { startEntra, type EntraStandIn } from '../../sandbox/entra';
 import { startGraph, type GraphStandIn } from '../../sandbox/graph';
 import { startTeams, TEAMS_RATE_LIMITS, type RateLimits, type TeamsStandIn } from '../../sandbox/teams';
+import { standInUrls } from '../../sandbox/launch/botEnv';
 import { envLocal } from './root';
 
 export interface StandIns {
@@ -62,12 +63,7 @@ export async function startStandIns(opts: StandInOptions = {}): Promise<StandIns
     botEnv: (overrides = {}) => ({
       ...local,
       NODE_EXTRA_CA_CERTS: certs.caPath,
-      ToBotFromChannelOpenIdMetadataUrl: teams.openIdMetadataUrl,
-      ToBotFromEmulatorOpenIdMetadataUrl: teams.openIdMetadataUrl,
-      OAuthUrl: teams.url,
-      ToChannelFromBotLoginUrl: `${entra.url}/botframework.com`,
-      AAD_APP_OAUTH_AUTHORITY_HOST: entra.url,
-      GRAPH_BASE_URL: graph.url,
+      ...standInUrls({ channelUrl: teams.url, openIdMetadataUrl: teams.openIdMetadataUrl, entraUrl: entra.url, graphUrl: graph.url }),
       AZURE_STORAGE_CONNECTION_STRING: '',
       LOG_LEVEL: 'info',
       ...overrides,

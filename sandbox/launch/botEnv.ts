@@ -20,6 +20,27 @@ export interface BotEnvInputs {
   logLevel?: string;
 }
 
+/** Where the stand-ins are: the only values of env/.env.local that depend on where they listen. */
+export interface StandInUrls {
+  /** The channel (Teams stand-in or bridge) base URL, and its OpenID metadata URL. */
+  channelUrl: string;
+  openIdMetadataUrl: string;
+  entraUrl: string;
+  graphUrl: string;
+}
+
+/** The configuration contract's URL variables pointed at the stand-ins (every launcher, test and bench uses this). */
+export function standInUrls(urls: StandInUrls): Record<string, string> {
+  return {
+    ToBotFromChannelOpenIdMetadataUrl: urls.openIdMetadataUrl,
+    ToBotFromEmulatorOpenIdMetadataUrl: urls.openIdMetadataUrl,
+    OAuthUrl: urls.channelUrl,
+    ToChannelFromBotLoginUrl: `${urls.entraUrl}/botframework.com`,
+    AAD_APP_OAUTH_AUTHORITY_HOST: urls.entraUrl,
+    GRAPH_BASE_URL: urls.graphUrl,
+  };
+}
+
 export function readEnvFile(file: string): Record<string, string> {
   return parseEnv(fs.readFileSync(file, 'utf8')) as Record<string, string>;
 }
@@ -34,12 +55,7 @@ export function botEnv(inputs: BotEnvInputs, base: NodeJS.ProcessEnv = {}): Node
     ...local,
     PORT: String(inputs.port),
     HOST: '127.0.0.1',
-    ToBotFromChannelOpenIdMetadataUrl: inputs.openIdMetadataUrl,
-    ToBotFromEmulatorOpenIdMetadataUrl: inputs.openIdMetadataUrl,
-    OAuthUrl: inputs.bridgeUrl,
-    ToChannelFromBotLoginUrl: `${inputs.entraUrl}/botframework.com`,
-    AAD_APP_OAUTH_AUTHORITY_HOST: inputs.entraUrl,
-    GRAPH_BASE_URL: inputs.graphUrl,
+    ...standInUrls({ channelUrl: inputs.bridgeUrl, openIdMetadataUrl: inputs.openIdMetadataUrl, entraUrl: inputs.entraUrl, graphUrl: inputs.graphUrl }),
     AZURE_STORAGE_CONNECTION_STRING: azuriteConnectionString(inputs.azurite),
     ...(inputs.logLevel ? { LOG_LEVEL: inputs.logLevel } : {}),
     NODE_EXTRA_CA_CERTS: inputs.caPath,

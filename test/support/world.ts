@@ -14,6 +14,7 @@ import { ensureCerts } from '../../sandbox/certs';
 import { BOT_APP, SSO_APP } from '../../sandbox/directory';
 import { startEntra, type EntraStandIn } from '../../sandbox/entra';
 import { startGraph, type GraphStandIn } from '../../sandbox/graph';
+import { standInUrls } from '../../sandbox/launch/botEnv';
 import { startTeams, type TeamsStandIn } from '../../sandbox/teams';
 
 export interface World {
@@ -61,12 +62,7 @@ export async function startWorld(opts: WorldOptions = {}): Promise<World> {
   const config = loadConfig({
     ...envLocal,
     PORT: '3978',
-    ToBotFromChannelOpenIdMetadataUrl: teams.openIdMetadataUrl,
-    ToBotFromEmulatorOpenIdMetadataUrl: teams.openIdMetadataUrl,
-    OAuthUrl: teams.url,
-    ToChannelFromBotLoginUrl: `${entra.url}/botframework.com`,
-    AAD_APP_OAUTH_AUTHORITY_HOST: entra.url,
-    GRAPH_BASE_URL: graph.url,
+    ...standInUrls({ channelUrl: teams.url, openIdMetadataUrl: teams.openIdMetadataUrl, entraUrl: entra.url, graphUrl: graph.url }),
     AZURE_STORAGE_CONNECTION_STRING: '',
     LOG_LEVEL: 'debug',
     ...opts.env,

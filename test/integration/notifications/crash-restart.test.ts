@@ -16,6 +16,7 @@ import { ensureCerts } from '../../../sandbox/certs';
 import { BOT_APP, SSO_APP, USERS } from '../../../sandbox/directory';
 import { startEntra, type EntraStandIn } from '../../../sandbox/entra';
 import { startGraph, type GraphStandIn } from '../../../sandbox/graph';
+import { standInUrls } from '../../../sandbox/launch/botEnv';
 import { startTeams, type TeamsStandIn } from '../../../sandbox/teams';
 import { startAzurite } from '../../support/azurite';
 import { postsPerChannel, SEED, until } from './helpers';
@@ -75,12 +76,7 @@ async function startBot(): Promise<{ child: ChildProcess; url: string; output: (
     ...envLocal,
     PORT: String(port),
     HOST: '127.0.0.1',
-    ToBotFromChannelOpenIdMetadataUrl: teams.openIdMetadataUrl,
-    ToBotFromEmulatorOpenIdMetadataUrl: teams.openIdMetadataUrl,
-    OAuthUrl: teams.url,
-    ToChannelFromBotLoginUrl: `${entra.url}/botframework.com`,
-    AAD_APP_OAUTH_AUTHORITY_HOST: entra.url,
-    GRAPH_BASE_URL: graph.url,
+    ...standInUrls({ channelUrl: teams.url, openIdMetadataUrl: teams.openIdMetadataUrl, entraUrl: entra.url, graphUrl: graph.url }),
     AZURE_STORAGE_CONNECTION_STRING: azurite.connectionString,
     STATE_CONTAINER: container,
     NOTIFY_QUEUE: container,
