@@ -19,7 +19,7 @@ import { signIn, ssoValidator, startStandIns, until, uploadsClient, userCredenti
 const UPLOADS = '/deviceManagement/importedWindowsAutopilotDeviceIdentityUploads';
 const ODATA_TYPE = '#microsoft.graph.importedWindowsAutopilotDeviceIdentityUpload';
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-const SPEC = path.join(__dirname, '../../../shared/spec/000_e6dc531d4dc94ec6.txt');
+const SPEC = path.join(__dirname, '../fixtures/graph/update-importedwindowsautopilotdeviceidentityupload.md');
 
 let s: StandIns;
 
