@@ -6,11 +6,13 @@
  *   GET  /{tenant}/discovery/v2.0/keys                     JWKS (keys carry `issuer`)
  *   GET  /{tenant}/discovery/keys                          JWKS (v1)
  *   POST /{tenant}/oauth2/v2.0/token                       token endpoint
+ *   GET|POST /{tenant}/adminconsent?client_id=…            admin consent (see admin-consent.ts)
  *   *    /_sandbox/entra/...                               test control (see control.ts)
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Handler } from '../http';
 import { sendJson } from '../http';
+import { handleAdminConsent } from './admin-consent';
 import { CONTROL_PREFIX, handleControl, type EntraControlApi } from './control';
 import { openIdConfigurationV1, openIdConfigurationV2, v2IssuerFor } from './discovery';
 import { AADSTS, errorBody, requestIds } from './errors';
@@ -41,6 +43,7 @@ export function createEntraHandler(deps: TokenEndpointDeps, control: EntraContro
     const route = rest.join('/');
 
     if (route === 'oauth2/v2.0/token') return handleTokenRequest(req, res, decodeURIComponent(tenantSegment), deps);
+    if (route === 'adminconsent') return handleAdminConsent(req, res, decodeURIComponent(tenantSegment), deps.consent);
 
     const document = tenantDocuments[route];
     if (document && req.method === 'GET') {

@@ -61,6 +61,33 @@ describe('message-level SSO', () => {
       expect(w.graph.patchCount(SEED.pending)).toBe(1);
     });
 
+    it('the sign-in button opens the tenant\'s admin consent page; accepting it lets every user of the tenant in', async () => {
+      const w = world();
+      const chat = w.teams.personalChat('megan');
+      const turn = await chat.send(`set upload ${SEED.pending} to complete`);
+      const url = turn.signIn!.signInUrl!;
+
+      const shown = await fetch(url);
+      expect(shown.status).toBe(200);
+      const html = await shown.text();
+      expect(html).toContain('Permissions requested');
+      expect(html).toContain(GRAPH_SCOPES.readWrite);
+      // Opening the page grants nothing; accepting does.
+      expect((await chat.send(`set upload ${SEED.pending} to complete`)).invokes.map((i) => i.status)).toEqual([412]);
+
+      const accepted = await fetch(url, { method: 'POST' });
+      expect(accepted.status).toBe(200);
+      expect(await accepted.text()).toContain('Admin consent is recorded');
+
+      const again = await chat.send(`set upload ${SEED.pending} to complete`);
+      expect(again.invokes.map((i) => [i.name, i.status])).toEqual([['signin/tokenExchange', 200]]);
+      expect(cardText(chat.lastCardMessage()!.card)).toContain('Requested by Megan Bowen');
+      // An app the tenant does not know is refused as Entra refuses it.
+      const unknown = await fetch(url.replace(SSO_APP.clientId, '11111111-2222-4333-8444-555555555555'));
+      expect(unknown.status).toBe(400);
+      expect(await unknown.text()).toContain('AADSTS700016');
+    });
+
     it('a personal Microsoft account is refused with a clear card, and no OBO happens', async () => {
       const w = world();
       const chat = w.teams.personalChat('sam');
