@@ -86,7 +86,8 @@ export async function startRoundRobin(backends: Backend[], probeEveryMs = 200): 
       const target = pick();
       if (!target) {
         record('none', 503, 'no instance up');
-        res.writeHead(503).end();
+        res.statusCode = 503;
+        res.end();
         return;
       }
       const upstream = http.request(
@@ -105,8 +106,13 @@ export async function startRoundRobin(backends: Backend[], probeEveryMs = 200): 
       upstream.on('error', (err) => {
         up.set(target.name, false);
         record(target.name, 502, err.message);
-        if (!res.headersSent) res.writeHead(502).end();
-        else res.destroy();
+        // The instance may die before or after its answer began: a gateway error if nothing was relayed yet.
+        if (res.headersSent || res.writableEnded || res.getHeaderNames().length > 0) {
+          res.destroy();
+          return;
+        }
+        res.statusCode = 502;
+        res.end();
       });
       upstream.end(body);
     });
