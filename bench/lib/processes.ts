@@ -61,7 +61,8 @@ export function procStatusKiB(pid: number, field: 'VmRSS' | 'VmHWM'): number | u
   }
 }
 
-function healthz(port: number): Promise<boolean> {
+/** GET /healthz on a loopback port: true on 200, false on anything else (down, refused, 1 s timeout). */
+export function healthz(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const req = http.get({ host: '127.0.0.1', port, path: '/healthz', agent: false, timeout: 1000 }, (res) => {
       res.resume();

@@ -1,7 +1,7 @@
 /**
  * The stand-ins a bench or soak drives bots through, in this process on free ports, and the
- * environment a bot child needs to use them: env/.env.local with the URLs replaced, exactly as
- * test/support/world.ts configures the in-process bot.
+ * environment a bot needs to use them: env/.env.local with the URLs replaced. test/support/world.ts
+ * configures its in-process bot from the same botEnv().
  */
 import { ensureCerts, type SandboxCerts } from '../../sandbox/certs';
 import { BOT_APP, SSO_APP } from '../../sandbox/directory';

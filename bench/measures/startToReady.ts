@@ -4,10 +4,10 @@
  * measurable until the launcher exists, or while its ports are taken by something else.
  */
 import { spawn } from 'node:child_process';
-import http from 'node:http';
 import net from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { sleep } from '../lib/driver';
+import { healthz } from '../lib/processes';
 import { distHas, distEntry, envLocal, repoRoot } from '../lib/root';
 import { summary } from '../lib/stats';
 
@@ -28,16 +28,6 @@ function portTaken(port: number): Promise<boolean> {
   });
 }
 
-function healthy(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const req = http.get({ host: '127.0.0.1', port, path: '/healthz', agent: false, timeout: 1000 }, (res) => {
-      res.resume();
-      resolve(res.statusCode === 200);
-    });
-    req.on('error', () => resolve(false));
-    req.on('timeout', () => req.destroy());
-  });
-}
 
 /** ms until the bot's /healthz answered 200 and, if the launcher announces it, its "ready" line. */
 async function once(port: number, timeoutMs: number): Promise<{ ms: number; saidReady: boolean }> {
@@ -65,7 +55,7 @@ async function once(port: number, timeoutMs: number): Promise<{ ms: number; said
     for (;;) {
       if (exited) throw new Error(`the launcher exited before it was ready:\n${output.join('').slice(-2000)}`);
       if (performance.now() - started > timeoutMs) throw new Error(`not ready after ${timeoutMs} ms:\n${output.join('').slice(-2000)}`);
-      if (await healthy(port)) break;
+      if (await healthz(port)) break;
       await sleep(50);
     }
     const healthyAt = performance.now();

@@ -8,6 +8,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
+import { healthz } from '../lib/processes';
 
 export interface Backend {
   name: string;
@@ -51,16 +52,6 @@ function describe(body: Buffer): Pick<ProxiedRequest, 'kind' | 'verb' | 'replyTo
   }
 }
 
-function healthy(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const req = http.get({ host: '127.0.0.1', port, path: '/healthz', agent: false, timeout: 1000 }, (res) => {
-      res.resume();
-      resolve(res.statusCode === 200);
-    });
-    req.on('error', () => resolve(false));
-    req.on('timeout', () => req.destroy());
-  });
-}
 
 export async function startRoundRobin(backends: Backend[], probeEveryMs = 200): Promise<RoundRobin> {
   const up = new Map(backends.map((b) => [b.name, true]));
@@ -124,7 +115,7 @@ export async function startRoundRobin(backends: Backend[], probeEveryMs = 200): 
   const probe = setInterval(() => {
     if (probing) return;
     probing = true;
-    void Promise.all(backends.map(async (b) => up.set(b.name, await healthy(b.port)))).finally(() => {
+    void Promise.all(backends.map(async (b) => up.set(b.name, await healthz(b.port)))).finally(() => {
       probing = false;
     });
   }, probeEveryMs);
