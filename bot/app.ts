@@ -39,7 +39,6 @@ export interface AppOptions {
 
 export function createApp(config: BotConfig, options: AppOptions = {}): BotApp {
   const log = options.logger ?? createLogger(config.logLevel);
-  if (!config.bot.id) log.warn('BOT_ID is empty: anonymous local mode, inbound requests are NOT authenticated. Never run this way in production.');
 
   const { storage, durable } = createStorage(config.storage);
   if (!durable) log.warn('AZURE_STORAGE_CONNECTION_STRING is not set: state is in memory, lost on restart and not shared between instances.');
@@ -111,12 +110,12 @@ export function createApp(config: BotConfig, options: AppOptions = {}): BotApp {
     continueConversation: (reference, logic) => adapter.continueConversationAsync(config.bot.id ?? '', reference, logic),
   };
   const bot = new UploadsBot(services);
-  const server = createServer({ adapter, bot, log, notify: config.notifyApiKey ? { apiKey: config.notifyApiKey, notifications } : undefined });
+  const server = createServer({ adapter, bot, log, notify: config.notify.keys.length ? { keys: config.notify.keys, notifications } : undefined });
 
   return {
     server,
     services,
-    listen: async (port = config.port, host = '127.0.0.1') => {
+    listen: async (port = config.port, host = config.host) => {
       // The outbox first: a bot that cannot reach its queue should not accept changes it cannot announce.
       await notifications.start();
       return new Promise((resolve, reject) => {

@@ -18,9 +18,13 @@ export const BOT_FRAMEWORK_OVERRIDE_KEYS = [
 
 export interface BotConfig {
   port: number;
+  /** The address the HTTP server binds; always loopback in anonymous mode. */
+  host: string;
   bot: {
-    /** Empty = anonymous local mode: no inbound JWT check, no outbound token. */
+    /** Empty = anonymous local mode (only with ALLOW_ANONYMOUS=true): no inbound JWT check, no outbound token. */
     id?: string;
+    /** True only when BOT_ID is empty and ALLOW_ANONYMOUS=true was set on purpose. */
+    anonymous: boolean;
     password?: string;
     type: 'MultiTenant' | 'SingleTenant';
     tenantId?: string;
@@ -35,14 +39,35 @@ export interface BotConfig {
     authorityHost: string;
     appIdUri: string;
     allowedTenants: string[];
+    /** The apps whose SSO tokens are accepted (`azp`/`appid`): the Teams clients unless configured otherwise. */
+    clientAppIds: string[];
   };
   graph: { baseUrl: string; apiVersion: 'v1.0' | 'beta'; timeoutMs: number };
   storage: { connectionString?: string; container: string };
-  notifyApiKey?: string;
+  /**
+   * POST /api/notify: one key per allowed tenant (a key announces only into its own tenant);
+   * empty = the endpoint is disabled.
+   */
+  notify: { keys: NotifyKey[]; perKeyPerMinute: number };
   /** The outbox of team-channel notifications (Azure Queue Storage; its dead letters go to `<queue>-poison`). */
   notifications: { queueName: string };
+  /** How long settled changes (done, failed, cancelled, expired) are kept, for "already done" answers and audits. */
+  retention: { settledMs: number };
+  /** SIGTERM/SIGINT: how long in-flight turns (a Confirm with its retries) may take to finish. */
+  shutdown: { deadlineMs: number };
   logLevel: LogLevel;
 }
+
+export interface NotifyKey {
+  tenantId: string;
+  key: string;
+}
+
+/** The Teams clients that request SSO tokens for bots (desktop/mobile, web): the `azp`/`appid` of a genuine one. */
+export const TEAMS_CLIENT_APP_IDS = ['1fec8e78-bce4-4aaf-ab1b-5451cc387264', '5e3ce6c0-2b1f-4285-8d4b-75ee78787346'];
+/** A notify key must be long enough that guessing it is hopeless (32+ characters, e.g. `openssl rand -base64 32`). */
+export const NOTIFY_KEY_MIN_CHARS = 32;
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', '::1', 'localhost']);
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -81,14 +106,42 @@ export function loadConfig(env: Env): BotConfig {
     return v.replace(/\/+$/, '');
   };
 
+  const positiveInt = (name: string, fallback: number, min: number, max: number): number => {
+    const text = get(name);
+    if (text === undefined) return fallback;
+    const n = Number(text);
+    if (!/^\d+$/.test(text) || n < min || n > max) {
+      problems.push(`${name} must be a whole number ${min}-${max} (got "${text}")`);
+      return fallback;
+    }
+    return n;
+  };
+
   const portText = get('PORT') ?? '3978';
   const port = Number(portText);
   if (!/^\d+$/.test(portText) || port < 1 || port > 65535) problems.push(`PORT must be a port number 1-65535 (got "${portText}")`);
 
   const botId = get('BOT_ID');
   const botPassword = get('BOT_PASSWORD');
+  const allowAnonymousText = get('ALLOW_ANONYMOUS');
+  if (allowAnonymousText !== undefined && !/^(true|false)$/i.test(allowAnonymousText)) problems.push('ALLOW_ANONYMOUS must be true or false');
+  const allowAnonymous = allowAnonymousText?.toLowerCase() === 'true';
   if (botId && !GUID.test(botId)) problems.push('BOT_ID must be the Azure Bot app registration id (a GUID)');
   if (botId && !botPassword) problems.push('BOT_PASSWORD is missing (required whenever BOT_ID is set)');
+  if (!botId && botPassword) problems.push('BOT_PASSWORD is set but BOT_ID is empty: set BOT_ID to the Azure Bot app registration id');
+  if (!botId && !allowAnonymous) {
+    // botbuilder's usual names: an operator who set them expects production auth, not an open bot.
+    const foreign = ['MicrosoftAppId', 'MicrosoftAppPassword'].filter((k) => get(k));
+    problems.push(
+      'BOT_ID is missing (the Azure Bot app registration id; without it inbound requests are not authenticated)' +
+        (foreign.length ? ` — ${foreign.join(' and ')} ${foreign.length > 1 ? 'are' : 'is'} not read by this bot: use BOT_ID and BOT_PASSWORD` : '') +
+        '. For local tools only, ALLOW_ANONYMOUS=true runs without inbound authentication on 127.0.0.1',
+    );
+  }
+  if (botId && allowAnonymous) problems.push('ALLOW_ANONYMOUS=true cannot be combined with BOT_ID: a bot with an app id always authenticates');
+  const anonymous = !botId && allowAnonymous;
+  const host = get('HOST') ?? (anonymous ? '127.0.0.1' : '0.0.0.0');
+  if (anonymous && !LOOPBACK_HOSTS.has(host)) problems.push(`HOST must be a loopback address in anonymous mode (got "${host}"): an unauthenticated bot never listens beyond this machine`);
   const botType = get('BOT_TYPE') ?? 'MultiTenant';
   if (botType !== 'MultiTenant' && botType !== 'SingleTenant') problems.push(`BOT_TYPE must be MultiTenant or SingleTenant (got "${botType}")`);
   const botTenantId = get('BOT_TENANT_ID');
@@ -132,6 +185,11 @@ export function loadConfig(env: Env): BotConfig {
     allowedTenants = [tenantId.toLowerCase()];
   }
 
+  const clientAppIdsText = get('SSO_CLIENT_APP_IDS');
+  const clientAppIds = clientAppIdsText ? clientAppIdsText.split(',').map((t) => t.trim().toLowerCase()).filter(Boolean) : TEAMS_CLIENT_APP_IDS;
+  const badClients = clientAppIds.filter((t) => !GUID.test(t));
+  if (badClients.length || clientAppIds.length === 0) problems.push(`SSO_CLIENT_APP_IDS must be a comma list of app ids (GUIDs)${badClients.length ? `; not ids: ${badClients.join(', ')}` : ''}`);
+
   const graphBaseUrl = httpsUrl('GRAPH_BASE_URL', 'https://graph.microsoft.com');
   const apiVersion = get('GRAPH_API_VERSION') ?? 'v1.0';
   if (apiVersion !== 'v1.0' && apiVersion !== 'beta') problems.push(`GRAPH_API_VERSION must be v1.0 or beta (got "${apiVersion}")`);
@@ -154,6 +212,11 @@ export function loadConfig(env: Env): BotConfig {
     problems.push('NOTIFY_QUEUE must be a valid Azure Storage queue name of at most 56 characters (lower-case letters, digits, single hyphens)');
   }
 
+  const notifyKeys = notifyKeysFrom(get('NOTIFY_API_KEY'), get('NOTIFY_API_KEYS'), allowedTenants, problems);
+  const perKeyPerMinute = positiveInt('NOTIFY_RATE_LIMIT_PER_MINUTE', 60, 1, 100_000);
+  const retentionDays = positiveInt('STATE_RETENTION_DAYS', 7, 1, 365);
+  const shutdownSeconds = positiveInt('SHUTDOWN_DEADLINE_SECONDS', 30, 1, 600);
+
   const logLevel = (get('LOG_LEVEL') ?? 'info').toLowerCase();
   if (!['debug', 'info', 'warn', 'error'].includes(logLevel)) problems.push(`LOG_LEVEL must be debug, info, warn or error (got "${logLevel}")`);
 
@@ -161,12 +224,52 @@ export function loadConfig(env: Env): BotConfig {
 
   return {
     port,
-    bot: { id: botId, password: botId ? botPassword : undefined, type: botType as BotConfig['bot']['type'], tenantId: botTenantId, frameworkAuth },
-    sso: { clientId, clientSecret, tenantId, authorityHost, appIdUri, allowedTenants },
+    host,
+    bot: { id: botId, anonymous, password: botId ? botPassword : undefined, type: botType as BotConfig['bot']['type'], tenantId: botTenantId, frameworkAuth },
+    sso: { clientId, clientSecret, tenantId, authorityHost, appIdUri, allowedTenants, clientAppIds },
     graph: { baseUrl: graphBaseUrl, apiVersion: apiVersion as BotConfig['graph']['apiVersion'], timeoutMs: 10_000 },
     storage: { connectionString, container },
-    notifyApiKey: get('NOTIFY_API_KEY'),
+    notify: { keys: notifyKeys, perKeyPerMinute },
     notifications: { queueName },
+    retention: { settledMs: retentionDays * 24 * 3600 * 1000 },
+    shutdown: { deadlineMs: shutdownSeconds * 1000 },
     logLevel: logLevel as LogLevel,
   };
+}
+
+/**
+ * NOTIFY_API_KEY serves the only allowed tenant; with several tenants each needs its own key in
+ * NOTIFY_API_KEYS (`<tenant id>=<key>,…`), so a key can only announce into its own tenant.
+ * Key values never appear in a message.
+ */
+function notifyKeysFrom(single: string | undefined, perTenant: string | undefined, allowedTenants: string[], problems: string[]): NotifyKey[] {
+  const keys: NotifyKey[] = [];
+  if (single && perTenant) problems.push('NOTIFY_API_KEY and NOTIFY_API_KEYS are both set: use one of them');
+  if (single && !perTenant) {
+    if (allowedTenants.length > 1) {
+      problems.push('NOTIFY_API_KEY serves a single tenant, but ALLOWED_TENANTS names several: give each tenant its own key in NOTIFY_API_KEYS (<tenant id>=<key>,…)');
+    } else if (allowedTenants.length === 1) {
+      keys.push({ tenantId: allowedTenants[0]!, key: single });
+    }
+  }
+  if (perTenant) {
+    for (const entry of perTenant.split(',').map((e) => e.trim()).filter(Boolean)) {
+      const at = entry.indexOf('=');
+      const tenantId = (at > 0 ? entry.slice(0, at) : '').trim().toLowerCase();
+      const key = at > 0 ? entry.slice(at + 1).trim() : '';
+      if (!GUID.test(tenantId) || !key) {
+        problems.push('NOTIFY_API_KEYS must be a comma list of <tenant id>=<key> entries');
+        return [];
+      }
+      if (!allowedTenants.includes(tenantId)) problems.push(`NOTIFY_API_KEYS names tenant ${tenantId}, which is not in ALLOWED_TENANTS`);
+      if (keys.some((k) => k.tenantId === tenantId)) problems.push(`NOTIFY_API_KEYS names tenant ${tenantId} twice`);
+      keys.push({ tenantId, key });
+    }
+  }
+  const short = keys.filter((k) => k.key.length < NOTIFY_KEY_MIN_CHARS);
+  if (short.length) {
+    problems.push(`${perTenant ? 'NOTIFY_API_KEYS' : 'NOTIFY_API_KEY'}: a notify key must be at least ${NOTIFY_KEY_MIN_CHARS} characters (generate one with \`openssl rand -base64 32\`)`);
+  }
+  if (new Set(keys.map((k) => k.key)).size < keys.length) problems.push('NOTIFY_API_KEYS gives two tenants the same key');
+  return keys;
 }

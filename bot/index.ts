@@ -14,8 +14,11 @@ async function main(): Promise<void> {
     throw err;
   }
   const app = createApp(config);
-  const url = await app.listen(config.port, process.env.HOST ?? '0.0.0.0');
+  const url = await app.listen(config.port, config.host);
   app.services.log.info({ url, graph: config.graph.baseUrl, apiVersion: config.graph.apiVersion }, 'bot listening');
+  if (config.bot.anonymous) {
+    app.services.log.warn({ url }, 'ALLOW_ANONYMOUS=true: inbound requests are NOT authenticated; listening on loopback only');
+  }
   const stop = () => void app.close().then(() => process.exit(0));
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);

@@ -5,6 +5,7 @@
 import restify from 'restify';
 import type { CloudAdapter } from 'botbuilder';
 import { notifyHandler } from './handlers/notify';
+import type { NotifyKey } from './config';
 import type { Logger } from './log';
 import type { Notifications } from './notifications';
 import type { TurnRunner } from './teams/bot';
@@ -17,7 +18,7 @@ export interface ServerDeps {
   bot: TurnRunner;
   log: Logger;
   /** POST /api/notify exists only with a key (NOTIFY_API_KEY); otherwise it is a 404 like any unknown path. */
-  notify?: { apiKey: string; notifications: Notifications };
+  notify?: { keys: NotifyKey[]; notifications: Notifications };
 }
 
 export function createServer({ adapter, bot, log, notify }: ServerDeps): restify.Server {

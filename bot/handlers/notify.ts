@@ -12,6 +12,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Request, Response } from 'restify';
+import type { NotifyKey } from '../config';
 import type { Logger } from '../log';
 import { UPLOAD_STATUSES, type UploadStatus } from '../model';
 import type { Notifications } from '../notifications';
@@ -100,18 +101,25 @@ function readLimited(req: IncomingMessage, limit: number): Promise<string> {
 }
 
 export interface NotifyDeps {
-  apiKey: string;
+  keys: NotifyKey[];
   notifications: Notifications;
   log: Logger;
 }
 
-export function notifyHandler({ apiKey, notifications, log }: NotifyDeps) {
+/** The key the request presented, if any: every key is compared, so timing does not tell which matched. */
+export function presentedKey(header: string | undefined, keys: NotifyKey[]): NotifyKey | undefined {
+  let found: NotifyKey | undefined;
+  for (const k of keys) if (bearerMatches(header, k.key)) found = k;
+  return found;
+}
+
+export function notifyHandler({ keys, notifications, log }: NotifyDeps) {
   return async (req: Request, res: Response): Promise<void> => {
     const refuse = (status: number, code: string, message: string, extra: Record<string, unknown> = {}, headers: Record<string, string> = {}) => {
       log.info({ route: '/api/notify', status, code, ...extra }, 'notify refused');
       res.send(status, { error: { code, message, ...extra } }, headers);
     };
-    if (!bearerMatches(req.headers.authorization, apiKey)) {
+    if (!presentedKey(req.headers.authorization, keys)) {
       req.resume();
       refuse(401, 'Unauthorized', 'Send Authorization: Bearer <NOTIFY_API_KEY>.', {}, { 'WWW-Authenticate': 'Bearer' });
       return;

@@ -465,11 +465,12 @@ describe('the command line', () => {
 describe('env files', () => {
   const sampleText = fs.readFileSync(path.join(ROOT, 'env/.env.dev.sample'), 'utf8');
   const sample = parseEnv(sampleText) as Record<string, string>;
-  const SECRETS = ['BOT_PASSWORD', 'AAD_APP_CLIENT_SECRET', 'AZURE_STORAGE_CONNECTION_STRING', 'NOTIFY_API_KEY'];
+  const SECRETS = ['BOT_PASSWORD', 'AAD_APP_CLIENT_SECRET', 'AZURE_STORAGE_CONNECTION_STRING', 'NOTIFY_API_KEY', 'NOTIFY_API_KEYS'];
   const CONFIGURATION = [
     'PORT', 'LOG_LEVEL', 'BOT_ID', 'BOT_PASSWORD', 'BOT_TYPE', 'BOT_TENANT_ID', ...BOT_FRAMEWORK_OVERRIDE_KEYS, 'ValidateAuthority',
     'AAD_APP_CLIENT_ID', 'AAD_APP_CLIENT_SECRET', 'AAD_APP_TENANT_ID', 'AAD_APP_OAUTH_AUTHORITY_HOST', 'AAD_APP_ID_URI',
     'ALLOWED_TENANTS', 'GRAPH_BASE_URL', 'GRAPH_API_VERSION', 'AZURE_STORAGE_CONNECTION_STRING', 'STATE_CONTAINER', 'NOTIFY_API_KEY',
+    'HOST', 'ALLOW_ANONYMOUS', 'SSO_CLIENT_APP_IDS', 'NOTIFY_API_KEYS', 'NOTIFY_RATE_LIMIT_PER_MINUTE', 'STATE_RETENTION_DAYS', 'SHUTDOWN_DEADLINE_SECONDS',
   ];
 
   it('env/.env.dev.sample names every configuration and packaging variable, explained, with secrets only in comments', () => {

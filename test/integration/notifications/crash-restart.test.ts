@@ -25,7 +25,7 @@ jest.setTimeout(180_000);
 
 const ROOT = path.join(__dirname, '../../..');
 const ENTRY = path.join(ROOT, 'dist/bot/index.js');
-const KEY = 'crash-test-notify-key';
+const KEY = 'crash-test-notify-key-0123456789abcdef';
 const CHANNELS = 150;
 /** The worker's default concurrency: at most this many sends can be in flight when the process dies. */
 const IN_FLIGHT_BOUND = 16;
