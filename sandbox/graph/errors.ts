@@ -98,6 +98,17 @@ export function tooManyRequests(ctx: RequestContext, retryAfterSeconds: number):
   };
 }
 
+/**
+ * Intune's own 429 (fixtures/real-cloud/intune-429-no-retry-after.json): code TooManyRequests,
+ * Intune's JSON document inside `message`, and often no Retry-After header (`retryAfterSeconds`
+ * undefined). Intune's request limits are per app per tenant (throttle.ts).
+ */
+export function intuneTooManyRequests(ctx: RequestContext, odataPath: string, retryAfterSeconds: number | undefined): GraphResponse {
+  const response = intuneError(ctx, 429, 'TooManyRequests', 'An error has occurred', odataPath);
+  if (retryAfterSeconds !== undefined) response.headers['Retry-After'] = String(retryAfterSeconds);
+  return response;
+}
+
 export const serviceUnavailable = (ctx: RequestContext): GraphResponse =>
   graphError(ctx, 503, 'serviceNotAvailable', 'The service is temporarily unavailable. Please retry the request later.');
 

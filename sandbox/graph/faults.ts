@@ -3,7 +3,8 @@
  * and then served normally. A `$batch` is one request here (its entries are not faulted one by one).
  */
 
-export type Fault = { status: 429; retryAfterSeconds?: number } | { status: 500 | 503 | 504 } | { delayMs: number };
+/** A 429 in Intune's shape: Retry-After in seconds (default 1), or `null` for none, as Intune often answers. */
+export type Fault = { status: 429; retryAfterSeconds?: number | null } | { status: 500 | 503 | 504 } | { delayMs: number };
 
 export class FaultQueue {
   private queue: Fault[] = [];

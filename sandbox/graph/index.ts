@@ -8,7 +8,8 @@ import { listenHttps } from '../http';
 import { TokenVerifier } from './auth';
 import type { Fault } from './faults';
 import { FaultQueue } from './faults';
-import { IntuneApi } from './intune-api';
+import { IntuneApi, type IntuneOptions } from './intune-api';
+import type { GraphSchema } from './schema';
 import type { Upload } from './model';
 import { seedUploads } from './seed';
 import type { LoggedRequest } from './service';
@@ -19,6 +20,7 @@ import { Throttle } from './throttle';
 export { SEED } from './seed';
 export type { Upload, DeviceIdentity, UploadStatus } from './model';
 export type { Fault } from './faults';
+export { GRAPH_SCHEMAS, parseGraphSchema, type GraphSchema } from './schema';
 export type { LoggedRequest } from './service';
 
 export const DEFAULT_GRAPH_PORT = 3981;
@@ -31,11 +33,17 @@ export interface StartGraphOptions {
   port?: number;
   /** Start with the sample uploads (default true). */
   seed?: boolean;
+  /** `documented` (the API page, default) or `published` (only what Graph's metadata routes): see schema.ts. */
+  schema?: GraphSchema;
+  /** PATCH answers Intune's `204 No Content` (default) or the API page's `200` with the entity. */
+  patchResponse?: IntuneOptions['patchResponse'];
 }
 
 export interface GraphStandIn {
   /** e.g. https://127.0.0.1:3981 (no trailing slash, no version). */
   url: string;
+  /** Which paths exist and how PATCH answers; tests may switch them between requests. */
+  mode: IntuneOptions;
   close(): Promise<void>;
   faults: {
     /** The next `n` requests that reach the server get `fault` (a delay, then normal service, for delayMs). */
@@ -50,7 +58,7 @@ export interface GraphStandIn {
   patchCount(uploadId: string): number;
   /** The stored upload (any tenant), devices included; a copy. */
   upload(id: string): Upload | undefined;
-  /** Reseed, and clear faults, throttling windows, PATCH counts and the request log. */
+  /** Reseed, restore the mode, and clear faults, throttling windows, PATCH counts and the request log. */
   reset(): void;
 }
 
@@ -59,7 +67,9 @@ export async function startGraph(opts: StartGraphOptions): Promise<GraphStandIn>
   const throttle = new Throttle();
   const faults = new FaultQueue();
   const patches = new Map<string, number>();
-  const api = new IntuneApi(stores, throttle, (id) => patches.set(id.toLowerCase(), (patches.get(id.toLowerCase()) ?? 0) + 1));
+  const initialMode: IntuneOptions = { schema: opts.schema ?? 'documented', patchResponse: opts.patchResponse ?? 'noContent' };
+  const mode: IntuneOptions = { ...initialMode };
+  const api = new IntuneApi(stores, throttle, (id) => patches.set(id.toLowerCase(), (patches.get(id.toLowerCase()) ?? 0) + 1), mode);
   const service = new GraphService(new TokenVerifier(opts.entraUrl, opts.certs.ca), api, faults);
 
   const server = await listenHttps(opts.certs, service.handle, {
@@ -71,6 +81,7 @@ export async function startGraph(opts: StartGraphOptions): Promise<GraphStandIn>
 
   return {
     url: server.url,
+    mode,
     close: () => server.close(),
     faults: {
       next: (n, fault) => faults.next(n, fault),
@@ -81,6 +92,7 @@ export async function startGraph(opts: StartGraphOptions): Promise<GraphStandIn>
     patchCount: (uploadId) => patches.get(uploadId.toLowerCase()) ?? 0,
     upload: (id) => stores.find(id),
     reset: () => {
+      Object.assign(mode, initialMode);
       stores.reset();
       faults.clear();
       throttle.clear();

@@ -18,19 +18,20 @@ import {
   intuneError,
   intuneForbidden,
   intuneNotFound,
+  intuneTooManyRequests,
   modelValidation,
   noMethodRoute,
   segmentNotFound,
-  tooManyRequests,
   unreadableJson,
 } from './errors';
 import type { DeviceIdentity, Upload, UploadStatus } from './model';
-import { COLLECTION_SEGMENT, DEVICES_SEGMENT, deviceJson, intuneType, uploadJson } from './model';
+import { COLLECTION_SEGMENT, DEVICES_SEGMENT, IDENTITIES_SEGMENT, deviceJson, intuneType, uploadJson } from './model';
 import { DEVICE_IDENTITY, UPLOAD, readEntity } from './odata-body';
 import type { GraphResponse, RequestContext } from './response';
 import { noContent, odata } from './response';
 import type { Resource, Route } from './routes';
 import { resolveRoute } from './routes';
+import { deviceManagementSegments, type GraphSchema } from './schema';
 import type { DeviceInput, TenantStores, UploadStore } from './store';
 import type { Throttle } from './throttle';
 
@@ -48,6 +49,8 @@ export interface ApiRequest {
 }
 
 const ALLOWED_METHODS: Record<Resource['kind'], readonly string[]> = {
+  identities: ['GET'],
+  identity: ['GET', 'DELETE'],
   uploads: ['GET', 'POST'],
   upload: ['GET', 'PATCH', 'DELETE'],
   devices: ['GET', 'POST'],
@@ -60,17 +63,28 @@ const WRITE_SCOPES = [GRAPH_SCOPES.readWrite] as const;
 /** Intune's server-side page size when the caller sends no $top (not documented; large enough for the sandbox). */
 const DEFAULT_PAGE_SIZE = 1000;
 
-const SUPPORTED_QUERY_OPTIONS = new Set(['$top', '$skiptoken', '$select', '$expand']);
+const SUPPORTED_QUERY_OPTIONS = new Set(['$top', '$skiptoken', '$select', '$expand', '$filter']);
+
+export interface IntuneOptions {
+  /** Which paths exist (schema.ts); default `documented`. */
+  schema: GraphSchema;
+  /**
+   * What a successful PATCH answers. Intune answers `204 No Content` "by design"
+   * (fixtures/real-cloud/intune-patch-204.txt); the API page shows `200` with the entity.
+   */
+  patchResponse: 'noContent' | 'entity';
+}
 
 export class IntuneApi {
   constructor(
     private readonly stores: TenantStores,
     private readonly throttle: Throttle,
     private readonly onPatched: (uploadId: string) => void,
+    readonly options: IntuneOptions = { schema: 'documented', patchResponse: 'noContent' },
   ) {}
 
   execute(req: ApiRequest, caller: Caller, ctx: RequestContext): GraphResponse {
-    const resolved = resolveRoute(req.path);
+    const resolved = resolveRoute(req.path, deviceManagementSegments(this.options.schema, req.version));
     if (!resolved.ok) {
       return resolved.reason === 'segment'
         ? segmentNotFound(ctx, resolved.segment)
@@ -100,7 +114,7 @@ export class IntuneApi {
       return noMethodRoute(ctx, route.template, method, route.odataPath);
     }
     const decision = this.throttle.admit(`${caller.tid}|${caller.appId ?? 'unknown-app'}`, isWrite, ctx.now.getTime());
-    if (!decision.allowed) return tooManyRequests(ctx, decision.retryAfterSeconds);
+    if (!decision.allowed) return intuneTooManyRequests(ctx, route.odataPath, decision.retryAfterSeconds);
 
     const store = this.stores.forTenant(caller.tid);
     switch (method) {
@@ -121,6 +135,8 @@ export class IntuneApi {
     const base = `${ctx.baseUrl}/${req.version}`;
     const contextBase = `${base}/$metadata#deviceManagement/${COLLECTION_SEGMENT}`;
     const r = route.resource;
+
+    if (r.kind === 'identities' || r.kind === 'identity') return this.readIdentities(r, store, options, req, ctx, route);
 
     if (r.kind === 'uploads') {
       const page = paginate(store.list(), options, `${base}/deviceManagement/${COLLECTION_SEGMENT}`);
@@ -151,6 +167,32 @@ export class IntuneApi {
     const device = findDevice(upload, r.deviceId);
     if (!device) return intuneNotFound(ctx, route.odataPath);
     return odata(200, { '@odata.context': `${devicesContext}${contextSuffix(options)}/$entity`, ...select(deviceJson(device), options.select) });
+  }
+
+  /** The tenant's imported device identities (every upload's, in upload order), filtered as Intune accepts. */
+  private readIdentities(
+    r: Extract<Resource, { kind: 'identities' | 'identity' }>,
+    store: UploadStore,
+    options: QueryOptions,
+    req: ApiRequest,
+    ctx: RequestContext,
+    route: Route,
+  ): GraphResponse {
+    const base = `${ctx.baseUrl}/${req.version}`;
+    const contextBase = `${base}/$metadata#deviceManagement/${IDENTITIES_SEGMENT}`;
+    if (r.kind === 'identity') {
+      const device = store.identity(r.identityId);
+      if (!device) return intuneNotFound(ctx, route.odataPath);
+      return odata(200, { '@odata.context': `${contextBase}${contextSuffix(options)}/$entity`, ...select(deviceJson(device), options.select) });
+    }
+    const matching = store.identities().filter((d) => (options.filter ?? []).every((clause) => clause.matches(d)));
+    const page = paginate(matching, options, `${base}/deviceManagement/${IDENTITIES_SEGMENT}`);
+    if (!page.ok) return graphError(ctx, 400, 'BadRequest', page.message);
+    return odata(200, {
+      '@odata.context': contextBase + contextSuffix(options),
+      ...(page.nextLink ? { '@odata.nextLink': page.nextLink } : {}),
+      value: page.items.map((d) => select(deviceJson(d), options.select)),
+    });
   }
 
   private create(route: Route, store: UploadStore, body: unknown, req: ApiRequest, ctx: RequestContext): GraphResponse {
@@ -184,6 +226,7 @@ export class IntuneApi {
     const updated = store.update(uploadId, { status: read.value.status as UploadStatus | undefined });
     if (!updated) return intuneNotFound(ctx, route.odataPath);
     this.onPatched(updated.id);
+    if (this.options.patchResponse === 'noContent') return noContent();
     return odata(200, {
       '@odata.context': `${ctx.baseUrl}/${req.version}/$metadata#deviceManagement/${COLLECTION_SEGMENT}/$entity`,
       ...uploadJson(updated),
@@ -192,7 +235,10 @@ export class IntuneApi {
 
   private remove(route: Route, store: UploadStore, ctx: RequestContext): GraphResponse {
     const r = route.resource;
-    const removed = r.kind === 'device' ? store.removeDevice(r.uploadId, r.deviceId) : r.kind === 'upload' && store.remove(r.uploadId);
+    const removed =
+      r.kind === 'device' ? store.removeDevice(r.uploadId, r.deviceId)
+      : r.kind === 'identity' ? store.removeIdentity(r.identityId)
+      : r.kind === 'upload' && store.remove(r.uploadId);
     return removed ? noContent() : intuneNotFound(ctx, route.odataPath);
   }
 }
@@ -220,6 +266,37 @@ interface QueryOptions {
   skip: number;
   select?: string[];
   expandDevices: boolean;
+  filter?: FilterClause[];
+  /** The $filter text as sent, for the next page's link. */
+  filterText?: string;
+}
+
+/** One `property eq 'value'` clause of a $filter. */
+interface FilterClause {
+  matches(device: DeviceIdentity): boolean;
+}
+
+/**
+ * The filters Intune accepts on imported device identities: equality on `importId` and on
+ * `state/deviceImportStatus`, joined with `and`. Anything else is refused, as Graph refuses
+ * filters a resource does not support, rather than silently ignored.
+ */
+const FILTERABLE: Record<string, (d: DeviceIdentity) => string | null> = {
+  importid: (d) => d.importId,
+  'state/deviceimportstatus': (d) => d.state.deviceImportStatus,
+};
+
+function parseFilter(text: string): FilterClause[] | { message: string } {
+  const clauses: FilterClause[] = [];
+  for (const part of text.split(/\s+and\s+/i)) {
+    const match = /^\s*([A-Za-z/]+)\s+eq\s+'((?:[^']|'')*)'\s*$/i.exec(part);
+    const read = match ? FILTERABLE[match[1].toLowerCase()] : undefined;
+    if (!match || !read) return { message: `Invalid filter clause: '${part.trim()}'. Supported: importId eq '<id>', state/deviceImportStatus eq '<status>', joined with and.` };
+    const value = match[2].replace(/''/g, "'");
+    const byStatus = match[1].toLowerCase() !== 'importid';
+    clauses.push({ matches: (d) => (byStatus ? read(d)?.toLowerCase() === value.toLowerCase() : read(d) === value) });
+  }
+  return clauses;
 }
 
 const UPLOAD_PROPERTIES = Object.keys(UPLOAD.properties);
@@ -236,7 +313,7 @@ function readQueryOptions(query: URLSearchParams, resource: Resource): { ok: tru
     for (const [key, value] of query) if (key.toLowerCase() === name) return value;
     return null;
   };
-  const isCollection = resource.kind === 'uploads' || resource.kind === 'devices';
+  const isCollection = resource.kind === 'uploads' || resource.kind === 'devices' || resource.kind === 'identities';
   const entityType = resource.kind === 'uploads' || resource.kind === 'upload' ? UPLOAD.graphType : DEVICE_IDENTITY.graphType;
   const properties = entityType === UPLOAD.graphType ? UPLOAD_PROPERTIES : DEVICE_PROPERTIES;
   const notFound = (name: string): { ok: false; message: string } => ({
@@ -263,6 +340,14 @@ function readQueryOptions(query: URLSearchParams, resource: Resource): { ok: tru
     options.select = selectText.split(',').map((s) => s.trim()).filter(Boolean);
     const unknown = options.select.find((p) => !properties.includes(p));
     if (unknown) return notFound(unknown);
+  }
+  const filterText = get('$filter');
+  if (filterText !== null) {
+    if (resource.kind !== 'identities') return { ok: false, message: `The query option '$filter' is not supported by the sandbox Graph stand-in on this resource.` };
+    const parsed = parseFilter(filterText);
+    if (!Array.isArray(parsed)) return { ok: false, message: parsed.message };
+    options.filter = parsed;
+    options.filterText = filterText;
   }
   const expand = get('$expand');
   if (expand !== null) {
@@ -295,6 +380,7 @@ function paginate<T>(
     ...(options.top !== undefined ? [`$top=${options.top}`] : []),
     ...(options.select ? [`$select=${options.select.join(',')}`] : []),
     ...(options.expandDevices ? [`$expand=${DEVICES_SEGMENT}`] : []),
+    ...(options.filterText !== undefined ? [`$filter=${encodeURIComponent(options.filterText)}`] : []),
     `$skiptoken=${encodeSkipToken(next)}`,
   ];
   return { ok: true, items: page, nextLink: `${collectionUrl}?${params.join('&')}` };

@@ -57,6 +57,8 @@ export const intuneType = (graphType: string): string => graphType.replace(/^mic
 
 export const COLLECTION_SEGMENT = 'importedWindowsAutopilotDeviceIdentityUploads';
 export const DEVICES_SEGMENT = 'deviceIdentities';
+/** The collection Graph's published schema routes (v1.0 and beta): every imported device identity of the tenant. */
+export const IDENTITIES_SEGMENT = 'importedWindowsAutopilotDeviceIdentities';
 
 export function uploadJson(upload: Upload): Record<string, unknown> {
   return {

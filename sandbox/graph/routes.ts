@@ -3,9 +3,11 @@
  * Graph's do (`/Beta/deviceManagement/…` works); keys may be a path segment (`/uploads/{id}`) or
  * OData key syntax (`/uploads('{id}')`).
  */
-import { COLLECTION_SEGMENT, DEVICES_SEGMENT } from './model';
+import { COLLECTION_SEGMENT, DEVICES_SEGMENT, IDENTITIES_SEGMENT } from './model';
 
 export type Resource =
+  | { kind: 'identities' }
+  | { kind: 'identity'; identityId: string }
   | { kind: 'uploads' }
   | { kind: 'upload'; uploadId: string }
   | { kind: 'devices'; uploadId: string }
@@ -32,8 +34,11 @@ function splitKey(segment: string): { name: string; key?: string } {
   return match ? { name: match[1], key: match[2] ?? match[3] } : { name: segment };
 }
 
-/** `path` is the part after the version, e.g. `/deviceManagement/importedWindowsAutopilotDeviceIdentityUploads/x`. */
-export function resolveRoute(path: string): RouteResult {
+/**
+ * `path` is the part after the version, e.g. `/deviceManagement/importedWindowsAutopilotDeviceIdentityUploads/x`;
+ * `routed` holds the `deviceManagement` segments the schema in force has (lower case, see schema.ts).
+ */
+export function resolveRoute(path: string, routed: ReadonlySet<string>): RouteResult {
   const raw = path.split('/').slice(1);
   if (raw.length > 1 && raw[raw.length - 1] === '') raw.pop();
   let segments: string[];
@@ -56,7 +61,9 @@ export function resolveRoute(path: string): RouteResult {
   }
 
   const [collection, uploadId, navigation, deviceId, ...extra] = walk;
-  if (!same(collection, COLLECTION_SEGMENT)) return { ok: false, reason: 'segment', segment: collection };
+  if (!routed.has(collection.toLowerCase())) return { ok: false, reason: 'segment', segment: collection };
+  if (same(collection, IDENTITIES_SEGMENT)) return identitiesRoute(walk.slice(1));
+  if (!same(collection, COLLECTION_SEGMENT)) return { ok: false, reason: 'notImplemented', path: `/deviceManagement/${collection}` };
   const uploadsPath = `/deviceManagement/${COLLECTION_SEGMENT}`;
   if (uploadId === undefined) {
     return { ok: true, route: { resource: { kind: 'uploads' }, odataPath: uploadsPath, template: '~/singleton/navigation' } };
@@ -81,5 +88,20 @@ export function resolveRoute(path: string): RouteResult {
       odataPath: `${devicesPath}('${deviceId}')`,
       template: '~/singleton/navigation/key/navigation/key',
     },
+  };
+}
+
+/** `/deviceManagement/importedWindowsAutopilotDeviceIdentities[/{id}]` (the bound `import` action is not served). */
+function identitiesRoute(rest: string[]): RouteResult {
+  const collectionPath = `/deviceManagement/${IDENTITIES_SEGMENT}`;
+  const [identityId, ...extra] = rest;
+  if (identityId === undefined) {
+    return { ok: true, route: { resource: { kind: 'identities' }, odataPath: collectionPath, template: '~/singleton/navigation' } };
+  }
+  if (same(identityId, 'import')) return { ok: false, reason: 'notImplemented', path: `${collectionPath}/import` };
+  if (extra.length > 0) return { ok: false, reason: 'segment', segment: extra[0] };
+  return {
+    ok: true,
+    route: { resource: { kind: 'identity', identityId }, odataPath: `${collectionPath}('${identityId}')`, template: '~/singleton/navigation/key' },
   };
 }

@@ -12,6 +12,8 @@ export const SEED = {
   pending: '6b1e8d2f-4c3a-4f9b-8e7d-2a3b4c5d6e7f',
   error: 'a9c3e5f7-2d4b-4a6c-8e1f-3b5d7f9a1c2e',
   noUpload: 'd4e6f8a0-5b7c-4d9e-a1f3-5c7e9a1b3d5f',
+  /** A large import: 40 device identities in every state, with Autopilot's documented import errors (paging shows). */
+  large: 'b2d4f6a8-1c3e-4a5b-9d7f-0e2c4a6b8d0f',
   /** Lives in Fabrikam: Contoso callers get 404 for it. */
   fabrikam: 'e7f9a1b3-6c8d-4e0f-b2a4-6d8f0a2c4e6a',
   /** Device identities inside the uploads above (for /deviceIdentities/{id} reads). */
@@ -30,7 +32,8 @@ function device(id: string, serial: string, state: DeviceIdentity['state'], extr
     groupTag: 'Contoso-Sales',
     serialNumber: serial,
     productKey: null,
-    importId: `import-${serial.toLowerCase()}`,
+    // The import batch: set to the upload's id below (Intune does not publish how the two relate).
+    importId: null,
     hardwareIdentifier: hardwareHash(serial),
     assignedUserPrincipalName: null,
     state,
@@ -52,8 +55,44 @@ const waiting: DeviceIdentity['state'] = {
   deviceErrorName: null,
 };
 
+/**
+ * Autopilot's import errors as Intune reports them (deviceErrorCode / deviceErrorName), from
+ * Microsoft's troubleshooting material for Autopilot device imports: 802 an invalid hardware hash,
+ * 806 a device already registered (to this or another tenant), 808 registered to another tenant.
+ */
+const importError = (deviceErrorCode: number, deviceErrorName: string): DeviceIdentity['state'] => ({
+  deviceImportStatus: 'error',
+  deviceRegistrationId: null,
+  deviceErrorCode,
+  deviceErrorName,
+});
+
+/** Deterministic GUIDs for the large import's devices. */
+const largeDeviceId = (i: number): string => `c${String(i).padStart(7, '0')}-7e1a-4b2c-8d3e-4f5a6b7c8d9e`;
+
+function largeImport(): DeviceIdentity[] {
+  return Array.from({ length: 40 }, (_, i) => {
+    const serial = `8CG${String(4000 + i).padStart(6, '0')}`;
+    const state =
+      i % 10 === 3 ? importError(806, 'ZtdDeviceAlreadyAssigned')
+      : i % 10 === 7 ? importError(808, 'ZtdDeviceAssignedToOtherTenant')
+      : i === 15 ? importError(802, 'InvalidZtdHardwareHash')
+      : i >= 36 ? waiting
+      : imported(`0a${String(i).padStart(6, '0')}-5b6c-4d7e-8f9a-0b1c2d3e4f5a`);
+    return device(largeDeviceId(i), serial, state, { groupTag: i % 2 ? 'Contoso-Field' : 'Contoso-Office' });
+  });
+}
+
 /** Fresh copies every call: reset() must not share objects with a previous run. */
 export function seedUploads(): Record<string, Upload[]> {
+  const tenants = sampleUploads();
+  for (const uploads of Object.values(tenants)) {
+    for (const upload of uploads) for (const d of upload.deviceIdentities) d.importId ??= upload.id;
+  }
+  return tenants;
+}
+
+function sampleUploads(): Record<string, Upload[]> {
   return {
     [TENANTS.contoso.id]: [
       {
@@ -103,6 +142,12 @@ export function seedUploads(): Record<string, Upload[]> {
         createdDateTimeUtc: '2024-07-01T16:30:00.0000000Z',
         status: 'noUpload',
         deviceIdentities: [],
+      },
+      {
+        id: SEED.large,
+        createdDateTimeUtc: '2024-09-16T07:05:41.2289013Z',
+        status: 'error',
+        deviceIdentities: largeImport(),
       },
     ],
     [TENANTS.fabrikam.id]: [

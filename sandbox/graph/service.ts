@@ -4,6 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { gzipSync } from 'node:zlib';
 import { BodyTooLargeError, readBody } from '../http';
 import type { Caller, TokenVerifier } from './auth';
 import { runBatch } from './batch';
@@ -11,10 +12,10 @@ import {
   gatewayTimeout,
   graphError,
   intuneInternalError,
+  intuneTooManyRequests,
   invalidToken,
   invalidVersion,
   serviceUnavailable,
-  tooManyRequests,
   unreadableJson,
 } from './errors';
 import type { Fault, FaultQueue } from './faults';
@@ -83,7 +84,7 @@ export class GraphService {
     else if (fault) return this.send(res, entry, ctx, faultResponse(fault, ctx, url.pathname));
 
     const response = await this.answer(req, url, method, contentType, text, ctx, entry);
-    this.send(res, entry, ctx, response);
+    this.send(res, entry, ctx, response, acceptsGzip(single(req.headers['accept-encoding'])));
   };
 
   private async answer(
@@ -146,10 +147,12 @@ export class GraphService {
     return response;
   }
 
-  private send(res: ServerResponse, entry: LoggedRequest, ctx: RequestContext, response: GraphResponse): void {
+  private send(res: ServerResponse, entry: LoggedRequest, ctx: RequestContext, response: GraphResponse, gzip = false): void {
     entry.status = response.status;
     this.log.push(entry);
     const text = response.body === undefined ? '' : JSON.stringify(response.body);
+    // Graph compresses JSON for clients that accept it; clients must decode it (the Graph JS client's fetch does).
+    const payload = gzip && text ? gzipSync(text) : Buffer.from(text);
     res.writeHead(response.status, {
       Date: ctx.now.toUTCString(),
       'request-id': ctx.requestId,
@@ -159,16 +162,18 @@ export class GraphService {
         ServerInfo: { DataCenter: 'Sandbox (127.0.0.1)', Slice: 'E', Ring: '0', ScaleUnit: '000', RoleInstance: 'SANDBOX' },
       }),
       ...response.headers,
-      'Content-Length': String(Buffer.byteLength(text)),
+      ...(gzip && text ? { 'Content-Encoding': 'gzip', Vary: 'Accept-Encoding' } : {}),
+      'Content-Length': String(payload.length),
     });
-    res.end(text);
+    res.end(payload);
   }
 }
 
 function faultResponse(fault: Exclude<Fault, { delayMs: number }>, ctx: RequestContext, pathname: string): GraphResponse {
   switch (fault.status) {
     case 429:
-      return tooManyRequests(ctx, fault.retryAfterSeconds ?? 1);
+      // Intune's shape; `retryAfterSeconds: null` leaves Retry-After out, as Intune often does.
+      return intuneTooManyRequests(ctx, pathname.replace(/^\/[^/]*/, '') || '/', fault.retryAfterSeconds === null ? undefined : (fault.retryAfterSeconds ?? 1));
     case 503:
       return serviceUnavailable(ctx);
     case 504:
@@ -176,6 +181,15 @@ function faultResponse(fault: Exclude<Fault, { delayMs: number }>, ctx: RequestC
     default:
       return intuneInternalError(ctx, pathname.replace(/^\/[^/]*/, '') || '/');
   }
+}
+
+/** `Accept-Encoding` names gzip with a non-zero quality. */
+function acceptsGzip(header: string | undefined): boolean {
+  return (header ?? '').split(',').some((part) => {
+    const [coding, ...params] = part.trim().split(';');
+    const q = params.map((p) => /^\s*q=([\d.]+)/.exec(p)?.[1]).find(Boolean);
+    return /^(gzip|\*)$/i.test(coding ?? '') && (q === undefined || Number(q) > 0);
+  });
 }
 
 const single = (value: string | string[] | undefined): string | undefined => (Array.isArray(value) ? value[0] : value) || undefined;

@@ -78,6 +78,20 @@ export class UploadStore {
     return structuredClone(device);
   }
 
+  /** importedWindowsAutopilotDeviceIdentities: every device identity of the tenant, uploads in creation order. */
+  identities(): DeviceIdentity[] {
+    return [...this.uploads.values()].flatMap((u) => u.deviceIdentities.map((d) => structuredClone(d)));
+  }
+
+  identity(id: string): DeviceIdentity | undefined {
+    return this.identities().find((d) => d.id.toLowerCase() === id.toLowerCase());
+  }
+
+  removeIdentity(id: string): boolean {
+    const owner = [...this.uploads.values()].find((u) => u.deviceIdentities.some((d) => d.id.toLowerCase() === id.toLowerCase()));
+    return owner ? this.removeDevice(owner.id, id) : false;
+  }
+
   removeDevice(uploadId: string, deviceId: string): boolean {
     const upload = this.uploads.get(uploadId.toLowerCase());
     if (!upload) return false;

@@ -2,6 +2,10 @@
  * The Graph stand-in over real HTTPS, with tokens minted by the Entra stand-in and verified
  * against its JWKS.
  */
+import fs from 'node:fs';
+import https from 'node:https';
+import path from 'node:path';
+import zlib from 'node:zlib';
 import { Client, GraphError } from '@microsoft/microsoft-graph-client';
 import { ensureCerts } from '../../sandbox/certs';
 import { GRAPH_APP_ID, GRAPH_SCOPES, USERS } from '../../sandbox/directory';
@@ -11,6 +15,7 @@ import { SEED, startGraph } from '../../sandbox/graph';
 import type { GraphStandIn } from '../../sandbox/graph';
 import { Throttle } from '../../sandbox/graph/throttle';
 import { resolveRoute } from '../../sandbox/graph/routes';
+import { deviceManagementSegments } from '../../sandbox/graph/schema';
 import { GUID, UPLOADS_PATH, call, intuneMessage } from './graph-http';
 
 const UPLOAD_TYPE = '#microsoft.graph.importedWindowsAutopilotDeviceIdentityUpload';
@@ -52,7 +57,7 @@ describe('reading uploads', () => {
     expect(Date.parse(reply.headers.get('date') ?? '')).not.toBeNaN();
     expect(reply.body['@odata.context']).toBe(`${graph.url}/v1.0/$metadata#deviceManagement/importedWindowsAutopilotDeviceIdentityUploads`);
     const ids = reply.body.value.map((u: { id: string }) => u.id);
-    expect(ids.sort()).toEqual([SEED.docExample, SEED.complete, SEED.pending, SEED.error, SEED.noUpload].sort());
+    expect(ids.sort()).toEqual([SEED.docExample, SEED.complete, SEED.pending, SEED.error, SEED.noUpload, SEED.large].sort());
     expect(ids).not.toContain(SEED.fabrikam);
     expect(new Set(reply.body.value.map((u: { status: string }) => u.status))).toEqual(new Set(['noUpload', 'pending', 'complete', 'error']));
   });
@@ -76,8 +81,8 @@ describe('reading uploads', () => {
       next = reply.body['@odata.nextLink'];
       if (next) expect(next.startsWith(`${graph.url}/v1.0/deviceManagement/importedWindowsAutopilotDeviceIdentityUploads?$top=2&$skiptoken=`)).toBe(true);
     }
-    expect(pageSizes).toEqual([2, 2, 1]);
-    expect(new Set(seen).size).toBe(5);
+    expect(pageSizes).toEqual([2, 2, 2]);
+    expect(new Set(seen).size).toBe(6);
   });
 
   test('refuses a malformed $top and query options the stand-in does not implement', async () => {
@@ -187,7 +192,7 @@ describe('creating, updating and deleting', () => {
     expect(reply.body.createdDateTimeUtc).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{7}Z$/);
     expect(reply.body.createdDateTimeUtc).not.toBe('2016-12-31T23:59:45.8788427-08:00');
     expect((await get(`${V1}/${reply.body.id}`)).body.status).toBe('pending');
-    expect((await get(V1)).body.value).toHaveLength(6);
+    expect((await get(V1)).body.value).toHaveLength(7);
   });
 
   test('POST may carry its device identities (deep insert); the devices get server ids', async () => {
@@ -205,7 +210,18 @@ describe('creating, updating and deleting', () => {
     expect(badDevice.body.error.message).toContain("The property 'serial' does not exist on type 'microsoft.management.services.api.importedWindowsAutopilotDeviceIdentity'.");
   });
 
-  test('PATCH answers 200 with the whole updated upload and changes only status', async () => {
+  test('PATCH answers 204 No Content with an empty body, as Intune does (fixtures/real-cloud/intune-patch-204.txt)', async () => {
+    const reply = await call(graph.url, 'PATCH', `${V1}/${SEED.pending}`, { token: alex, body: { '@odata.type': UPLOAD_TYPE, status: 'complete' } });
+    expect(reply.status).toBe(204);
+    expect(reply.text).toBe('');
+    expect(reply.headers.get('request-id')).toMatch(GUID);
+    expect(reply.headers.get('client-request-id')).toMatch(GUID);
+    expect(graph.upload(SEED.pending)?.status).toBe('complete');
+    expect(graph.patchCount(SEED.pending)).toBe(1);
+  });
+
+  test('PATCH answers 200 with the whole updated upload when the API page’s behaviour is selected, and changes only status', async () => {
+    graph.mode.patchResponse = 'entity';
     const reply = await patch(SEED.pending, { '@odata.type': UPLOAD_TYPE, status: 'complete' });
     expect(reply.status).toBe(200);
     expect(reply.headers.get('content-type')).toBe(ODATA_CONTENT_TYPE);
@@ -228,7 +244,8 @@ describe('creating, updating and deleting', () => {
     });
   });
 
-  test('the API page’s PATCH request gets the response the page shows', async () => {
+  test('the API page’s PATCH request gets the response the page shows (API-page mode)', async () => {
+    graph.mode.patchResponse = 'entity';
     // Request and response verbatim from the "Update importedWindowsAutopilotDeviceIdentityUpload" page.
     const requestBody =
       '{\n  "@odata.type": "#microsoft.graph.importedWindowsAutopilotDeviceIdentityUpload",\n' +
@@ -255,8 +272,8 @@ describe('creating, updating and deleting', () => {
       createdDateTimeUtc: '2001-01-01T00:00:00Z',
       status: 'pending',
     });
-    expect(reply.status).toBe(200);
-    expect(reply.body).toMatchObject({ id: SEED.noUpload, createdDateTimeUtc: '2024-07-01T16:30:00.0000000Z', status: 'pending' });
+    expect(reply.status).toBe(204);
+    expect((await get(`${V1}/${SEED.noUpload}`)).body).toMatchObject({ id: SEED.noUpload, createdDateTimeUtc: '2024-07-01T16:30:00.0000000Z', status: 'pending' });
   });
 
   test.each([
@@ -475,17 +492,27 @@ describe('authentication and permissions', () => {
 });
 
 describe('faults and throttling', () => {
-  test('an injected 429 carries Retry-After and the documented body, then service resumes', async () => {
+  test('an injected 429 is Intune’s (its JSON document inside message), with Retry-After when asked, then service resumes', async () => {
     graph.faults.next(1, { status: 429, retryAfterSeconds: 7 });
     const throttled = await get(`${V1}/${SEED.complete}`);
     expect(throttled.status).toBe(429);
     expect(throttled.headers.get('retry-after')).toBe('7');
-    expect(throttled.body.error).toMatchObject({
-      code: 'TooManyRequests',
-      message: 'Please retry again later.',
-      innerError: { code: '429', message: 'Please retry after', status: '429', 'request-id': throttled.headers.get('request-id') },
-    });
+    expect(throttled.body.error).toMatchObject({ code: 'TooManyRequests', innerError: { 'request-id': throttled.headers.get('request-id') } });
+    expect(intuneMessage(throttled)).toMatchObject({ _version: 3, RetryAfter: null, HttpHeaders: '{}' });
+    expect(intuneMessage(throttled).Message).toMatch(/^An error has occurred - Operation ID \(for customer support\): /);
     expect((await get(`${V1}/${SEED.complete}`)).status).toBe(200);
+  });
+
+  test('an injected 429 without Retry-After has the shape of the recorded Intune answer', async () => {
+    const recorded = JSON.parse(fs.readFileSync(path.join(__dirname, '../fixtures/real-cloud/intune-429-no-retry-after.json'), 'utf8'));
+    graph.faults.next(1, { status: 429, retryAfterSeconds: null });
+    const throttled = await get(`${V1}/${SEED.complete}`);
+    expect(throttled.status).toBe(429);
+    expect(throttled.headers.get('retry-after')).toBeNull();
+    expect(throttled.headers.get('content-type')).toBe(recorded.headers['content-type']);
+    expect(Object.keys(throttled.body.error).sort()).toEqual(Object.keys(recorded.body.error).sort());
+    expect(throttled.body.error.code).toBe(recorded.body.error.code);
+    expect(Object.keys(intuneMessage(throttled)).sort()).toEqual(Object.keys(JSON.parse(recorded.body.error.message)).sort());
   });
 
   test('injected 500 and 504 use Intune’s and the gateway’s error shapes', async () => {
@@ -532,7 +559,7 @@ describe('faults and throttling', () => {
         body: { status: i % 2 ? 'pending' : 'complete' },
       }));
       const reply = await call(graph.url, 'POST', '/v1.0/$batch', { token: alex, body: { requests } });
-      expect(reply.body.responses.map((r: { status: number }) => r.status)).toEqual(Array(20).fill(200));
+      expect(reply.body.responses.map((r: { status: number }) => r.status)).toEqual(Array(20).fill(204));
     }
     const refused = await patch(SEED.pending, { status: 'error' });
     expect(refused.status).toBe(429);
@@ -579,7 +606,8 @@ describe('$batch', () => {
     expect(reply.status).toBe(200);
     const byId = Object.fromEntries(reply.body.responses.map((r: { id: string }) => [r.id, r]));
     expect(byId['1']).toMatchObject({ status: 200, body: { status: 'pending' } });
-    expect(byId['2']).toMatchObject({ status: 200, headers: { 'Content-Type': ODATA_CONTENT_TYPE }, body: { id: SEED.pending, status: 'complete' } });
+    expect(byId['2']).toMatchObject({ status: 204 });
+    expect(byId['2'].body).toBeUndefined();
     expect(byId['3']).toMatchObject({ status: 200, body: { status: 'complete' } });
     expect(byId['4'].status).toBe(404);
     expect(byId['4'].body.error.innerError['client-request-id']).toBe('batch-1');
@@ -587,7 +615,7 @@ describe('$batch', () => {
     const log = graph.requests();
     expect(log.filter((r) => r.inBatch).map((r) => [r.inBatch, r.method, r.status])).toEqual([
       ['1', 'GET', 200],
-      ['2', 'PATCH', 200],
+      ['2', 'PATCH', 204],
       ['3', 'GET', 200],
       ['4', 'GET', 404],
     ]);
@@ -681,10 +709,12 @@ describe('@microsoft/microsoft-graph-client against the stand-in', () => {
     expect(upload).toMatchObject({ id: SEED.docExample, status: 'pending' });
     expect(graph.requests().at(-1)).toMatchObject({ method: 'GET', status: 200, oid: USERS.alex.oid });
 
+    // Intune's 204: the client returns undefined, so a caller that needs the entity must GET it.
     const updated = await client
       .api(`${UPLOADS_PATH}/${SEED.docExample}`)
       .patch({ '@odata.type': UPLOAD_TYPE, status: 'complete' });
-    expect(updated).toMatchObject({ id: SEED.docExample, status: 'complete' });
+    expect(updated).toBeUndefined();
+    expect(await client.api(`${UPLOADS_PATH}/${SEED.docExample}`).get()).toMatchObject({ id: SEED.docExample, status: 'complete' });
     expect(graph.patchCount(SEED.docExample)).toBe(1);
   });
 
@@ -712,10 +742,124 @@ describe('@microsoft/microsoft-graph-client against the stand-in', () => {
 
 describe('routing (no network)', () => {
   test('key segment and key syntax resolve to the same resource', () => {
-    const a = resolveRoute(`/deviceManagement/importedWindowsAutopilotDeviceIdentityUploads/${SEED.pending}/deviceIdentities/x`);
-    const b = resolveRoute(`/DEVICEMANAGEMENT/importedWindowsAutopilotDeviceIdentityUploads('${SEED.pending}')/deviceIdentities('x')`);
+    const routed = deviceManagementSegments('documented', 'v1.0');
+    const a = resolveRoute(`/deviceManagement/importedWindowsAutopilotDeviceIdentityUploads/${SEED.pending}/deviceIdentities/x`, routed);
+    const b = resolveRoute(`/DEVICEMANAGEMENT/importedWindowsAutopilotDeviceIdentityUploads('${SEED.pending}')/deviceIdentities('x')`, routed);
     expect(a).toEqual(b);
     expect(a).toMatchObject({ ok: true, route: { resource: { kind: 'device', uploadId: SEED.pending, deviceId: 'x' } } });
-    expect(resolveRoute('/users')).toEqual({ ok: false, reason: 'segment', segment: 'users' });
+    expect(resolveRoute('/users', routed)).toEqual({ ok: false, reason: 'segment', segment: 'users' });
+  });
+});
+
+describe('the published schema (what Microsoft’s metadata routes)', () => {
+  const IDENTITIES = '/deviceManagement/importedWindowsAutopilotDeviceIdentities';
+  const recorded = JSON.parse(fs.readFileSync(path.join(__dirname, '../fixtures/real-cloud/graph-400-segment-not-found.json'), 'utf8'));
+
+  test.each(['v1.0', 'beta'])('%s: every uploads path answers exactly the recorded 400, with request-id headers', async (version) => {
+    graph.mode.schema = 'published';
+    for (const [method, suffix] of [['GET', ''], ['GET', `/${SEED.pending}`], ['PATCH', `/${SEED.pending}`], ['GET', `/${SEED.pending}/deviceIdentities`]] as const) {
+      const reply = await call(graph.url, method, `/${version}${UPLOADS_PATH}${suffix}`, {
+        token: alex,
+        ...(method === 'PATCH' ? { body: { '@odata.type': UPLOAD_TYPE, status: 'complete' } } : {}),
+      });
+      expect(reply.status).toBe(recorded.status);
+      expect(reply.headers.get('content-type')).toBe(recorded.headers['content-type']);
+      expect(reply.headers.get('request-id')).toMatch(GUID);
+      expect(reply.headers.get('client-request-id')).toMatch(GUID);
+      expect(reply.body.error.code).toBe(recorded.body.error.code);
+      expect(reply.body.error.message).toBe("Resource not found for the segment 'importedWindowsAutopilotDeviceIdentityUploads'.");
+      expect(Object.keys(reply.body.error.innerError)).toEqual(expect.arrayContaining(Object.keys(recorded.body.error.innerError)));
+      expect(reply.body.error.innerError['request-id']).toBe(reply.headers.get('request-id'));
+    }
+    expect(graph.patchCount(SEED.pending)).toBe(0);
+    expect(graph.upload(SEED.pending)?.status).toBe('pending');
+  });
+
+  test('the device-identities collection is routed in both schemas and versions', async () => {
+    for (const schema of ['documented', 'published'] as const) {
+      graph.mode.schema = schema;
+      for (const version of ['v1.0', 'beta']) {
+        const reply = await get(`/${version}${IDENTITIES}?$top=1`);
+        expect(reply.status).toBe(200);
+        expect(reply.body['@odata.context']).toBe(`${graph.url}/${version}/$metadata#deviceManagement/importedWindowsAutopilotDeviceIdentities`);
+        expect(reply.body.value).toHaveLength(1);
+      }
+    }
+  });
+
+  test('a navigation property the schema has but the stand-in does not serve is an honest 501, an unknown one the 400', async () => {
+    graph.mode.schema = 'published';
+    expect((await get('/v1.0/deviceManagement/windowsAutopilotDeviceIdentities')).status).toBe(501);
+    const unknown = await get('/v1.0/deviceManagement/autopilotUploads');
+    expect(unknown.status).toBe(400);
+    expect(unknown.body.error.message).toBe("Resource not found for the segment 'autopilotUploads'.");
+  });
+});
+
+describe('imported device identities', () => {
+  const IDENTITIES = '/v1.0/deviceManagement/importedWindowsAutopilotDeviceIdentities';
+  type Identity = { id: string; importId: string; state: { deviceImportStatus: string; deviceErrorCode: number; deviceErrorName: string | null } };
+
+  test('lists the tenant’s identities with paging; every page link keeps the filter', async () => {
+    const seen: Identity[] = [];
+    let next: string | undefined = `${IDENTITIES}?$top=10&$filter=${encodeURIComponent(`importId eq '${SEED.large}'`)}`;
+    while (next) {
+      const reply = await get(next);
+      expect(reply.status).toBe(200);
+      expect(reply.body.value.length).toBeLessThanOrEqual(10);
+      seen.push(...reply.body.value);
+      next = reply.body['@odata.nextLink'];
+    }
+    expect(seen).toHaveLength(40);
+    expect(new Set(seen.map((d) => d.id)).size).toBe(40);
+    expect(seen.every((d) => d.importId === SEED.large)).toBe(true);
+    const all = (await get(IDENTITIES)).body.value as Identity[];
+    expect(all.length).toBeGreaterThan(40);
+    expect(all.map((d) => d.id)).not.toContain(SEED.fabrikam);
+  });
+
+  test('filters on state/deviceImportStatus as Intune accepts, and refuses other filters', async () => {
+    const errors = (await get(`${IDENTITIES}?$filter=${encodeURIComponent("state/deviceImportStatus eq 'error'")}`)).body.value as Identity[];
+    expect(errors.length).toBeGreaterThan(5);
+    expect(errors.every((d) => d.state.deviceImportStatus === 'error' && d.state.deviceErrorCode > 0 && d.state.deviceErrorName)).toBe(true);
+    expect(new Set(errors.map((d) => `${d.state.deviceErrorCode} ${d.state.deviceErrorName}`))).toEqual(
+      new Set(['806 ZtdDeviceAlreadyAssigned', '808 ZtdDeviceAssignedToOtherTenant', '802 InvalidZtdHardwareHash']),
+    );
+    const both = await get(`${IDENTITIES}?$filter=${encodeURIComponent(`importId eq '${SEED.large}' and state/deviceImportStatus eq 'pending'`)}`);
+    expect(both.body.value).toHaveLength(3);
+    const refused = await get(`${IDENTITIES}?$filter=${encodeURIComponent("serialNumber eq 'x'")}`);
+    expect(refused.status).toBe(400);
+    expect(refused.body.error.message).toContain('Invalid filter clause');
+  });
+
+  test('gets one identity by id; unknown ids are Intune’s 404', async () => {
+    const one = await get(`${IDENTITIES}/${SEED.devices.errorRejected}`);
+    expect(one.status).toBe(200);
+    expect(one.body).toMatchObject({ id: SEED.devices.errorRejected, importId: SEED.error, state: { deviceErrorCode: 806 } });
+    expect((await get(`${IDENTITIES}/00000000-0000-0000-0000-000000000000`)).status).toBe(404);
+  });
+});
+
+describe('compression', () => {
+  const raw = (acceptEncoding?: string) =>
+    new Promise<{ status: number; headers: Record<string, unknown>; bytes: Buffer }>((resolve, reject) => {
+      const url = new URL(`${graph.url}${V1}/${SEED.pending}`);
+      const req = https.request(url, { headers: { Authorization: `Bearer ${alex}`, ...(acceptEncoding ? { 'Accept-Encoding': acceptEncoding } : {}) } }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, bytes: Buffer.concat(chunks) }));
+      });
+      req.on('error', reject);
+      req.end();
+    });
+
+  test('JSON is gzip-compressed for a client that accepts it, plain otherwise', async () => {
+    const zipped = await raw('gzip, deflate');
+    expect(zipped.headers['content-encoding']).toBe('gzip');
+    expect(JSON.parse(zlib.gunzipSync(zipped.bytes).toString('utf8'))).toMatchObject({ id: SEED.pending });
+    const plain = await raw();
+    expect(plain.headers['content-encoding']).toBeUndefined();
+    expect(JSON.parse(plain.bytes.toString('utf8'))).toMatchObject({ id: SEED.pending });
+    expect((await raw('gzip;q=0')).headers['content-encoding']).toBeUndefined();
   });
 });

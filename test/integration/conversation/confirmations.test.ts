@@ -179,7 +179,7 @@ describe('a Confirm claimed by an instance that died', () => {
       headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
       body: JSON.stringify({ '@odata.type': '#microsoft.graph.importedWindowsAutopilotDeviceIdentityUpload', status: 'complete' }),
     });
-    expect(landed.status).toBe(200);
+    expect(landed.status).toBe(204);
     await abandonClaim(w, key, CLAIM_STALE_MS + 1_000);
 
     const r = await chat.press(confirmation, 'Confirm');

@@ -129,11 +129,12 @@ describe('a Graph slower than the invoke budget', () => {
       return m && cardText(m.sharedCard).includes('is now Pending') ? m : undefined;
     }, 20_000);
     expect(cardText(result.sharedCard)).toContain('Previous status Error');
-    expect(w.graph.requests().map((r) => [r.method, r.status]).slice(-4)).toEqual([
+    expect(w.graph.requests().map((r) => [r.method, r.status]).slice(-5)).toEqual([
       ['GET', 503],
       ['GET', 503],
       ['GET', 200],
-      ['PATCH', 200],
+      ['PATCH', 204],
+      ['GET', 200],
     ]);
     expect(w.graph.patchCount(SEED.error)).toBe(1);
   });
