@@ -42,6 +42,9 @@ export interface RunningSandbox {
 
 const READY_TIMEOUT_MS = 30_000;
 
+/** Pins the Playground's servers to 127.0.0.1 (compiled beside this file; the launcher runs from dist/). */
+const LOOPBACK_PRELOAD = path.join(__dirname, 'loopbackPreload.js');
+
 export function sandboxUser(env: Record<string, string | undefined>): UserKey {
   const key = (env.SANDBOX_USER ?? 'alex').toLowerCase();
   if (!(key in USERS)) throw new Error(`SANDBOX_USER=${env.SANDBOX_USER} is not a sandbox user (one of: ${Object.keys(USERS).join(', ')})`);
@@ -155,6 +158,8 @@ export async function startSandbox(opts: SandboxOptions): Promise<RunningSandbox
         M365_AGENTS_PLAYGROUND_LOGFILE: path.join(logDir, 'playground-events.log'),
         // The bridge is https with the sandbox CA.
         NODE_EXTRA_CA_CERTS: certs.caPath,
+        // It listens on every interface and has no option not to; NODE_OPTIONS also reaches any Node process it starts.
+        NODE_OPTIONS: `--require ${JSON.stringify(LOOPBACK_PRELOAD)}`,
       },
       cwd: playgroundDir,
       logFile: path.join(logDir, 'playground.log'),

@@ -3,14 +3,14 @@
  * of its own, and the Microsoft 365 Agents Playground driven in Debian's Chromium. Screenshots go
  * to test-output/e2e/. UI waits are generous (a busy CI machine), never timed assertions.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { SEED } from '../../sandbox/graph';
 import { httpCall } from '../../sandbox/teams/httpClient';
 import { ensureCerts } from '../../sandbox/certs';
+import { launchSandbox, type LaunchedSandbox, type SandboxPorts } from '../support/launcher';
+import { describeSocket, isLoopback, watchConnections, type ConnectionWatch } from '../support/sockets';
 
 const CHROMIUM = '/usr/bin/chromium';
 const ROOT = path.resolve(__dirname, '../..');
@@ -27,64 +27,21 @@ if (!fs.existsSync(CHROMIUM)) {
   );
 }
 
-/** Seven distinct free loopback ports, so this suite never meets a developer's `npm start` or another suite. */
-async function freePorts(n: number): Promise<number[]> {
-  const servers = await Promise.all(
-    Array.from({ length: n }, () => new Promise<net.Server>((resolve) => {
-      const s = net.createServer();
-      s.listen(0, '127.0.0.1', () => resolve(s));
-    })),
-  );
-  const ports = servers.map((s) => (s.address() as net.AddressInfo).port);
-  await Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve))));
-  return ports;
-}
-
 describe('npm start + the Agents Playground in Chromium', () => {
-  let launcher: ChildProcess | undefined;
-  let output = '';
+  let sandbox: LaunchedSandbox | undefined;
+  let connections: ConnectionWatch | undefined;
   let browser: Browser | undefined;
   let page: Page;
-  let ports: Record<string, number>;
+  let ports: SandboxPorts;
   const blocked = new Set<string>();
 
   beforeAll(async () => {
-    const entry = path.join(ROOT, 'dist', 'sandbox', 'start.js');
-    if (!fs.existsSync(entry)) throw new Error(`${entry} is missing: run \`npm run build\` first (npm test does).`);
     fs.mkdirSync(SHOTS, { recursive: true });
-    const [bot, teams, entra, graph, blob, queue, playground] = await freePorts(7);
-    ports = { bot, teams, entra, graph, blob, queue, playground };
-    launcher = spawn(process.execPath, [entry], {
-      cwd: ROOT,
-      env: {
-        PATH: process.env.PATH,
-        HOME: process.env.HOME,
-        BOT_PORT: String(bot),
-        TEAMS_PORT: String(teams),
-        ENTRA_PORT: String(entra),
-        GRAPH_PORT: String(graph),
-        AZURITE_BLOB_PORT: String(blob),
-        AZURITE_QUEUE_PORT: String(queue),
-        PLAYGROUND_PORT: String(playground),
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`npm start was not ready after 120 s:\n${output}`)), 120_000);
-      const onData = (chunk: Buffer) => {
-        output += chunk.toString();
-        if (/sandbox ready in/.test(output)) {
-          clearTimeout(timer);
-          resolve();
-        }
-      };
-      launcher!.stdout!.on('data', onData);
-      launcher!.stderr!.on('data', onData);
-      launcher!.once('exit', (code) => {
-        clearTimeout(timer);
-        reject(new Error(`npm start exited (code ${code}) before it was ready:\n${output}`));
-      });
-    });
+    sandbox = await launchSandbox();
+    ports = sandbox.ports;
+    // Every connection of npm start's processes, from its first moment to the end of the browser run.
+    connections = watchConnections(sandbox.pid);
+    await sandbox.ready;
 
     browser = await chromium.launch({
       executablePath: CHROMIUM,
@@ -107,18 +64,13 @@ describe('npm start + the Agents Playground in Chromium', () => {
       return route.abort();
     });
     page = await context.newPage();
-    await page.goto(`http://127.0.0.1:${playground}/`);
+    await page.goto(`http://127.0.0.1:${ports.playground}/`);
   });
 
   afterAll(async () => {
     await browser?.close().catch(() => undefined);
-    if (launcher && launcher.exitCode === null && launcher.signalCode === null) {
-      const exited = new Promise((resolve) => launcher!.once('exit', resolve));
-      launcher.kill('SIGTERM');
-      const hard = setTimeout(() => launcher!.kill('SIGKILL'), 15_000);
-      await exited;
-      clearTimeout(hard);
-    }
+    connections?.stop();
+    await sandbox?.stop();
   });
 
   const shot = (name: string) => page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
@@ -142,6 +94,7 @@ describe('npm start + the Agents Playground in Chromium', () => {
   }
 
   it('prints the banner with the Playground URL, seeded uploads and how to stop', () => {
+    const output = sandbox!.output();
     expect(output).toContain(`http://127.0.0.1:${ports.playground}/`);
     expect(output).toContain(SEED.pending);
     expect(output).toMatch(/Stop: Ctrl-C/);
@@ -194,6 +147,14 @@ describe('npm start + the Agents Playground in Chromium', () => {
     await page.getByText('Upload status changed').last().waitFor({ timeout: UI_WAIT });
     await shot('6-channel-updated');
     expect(await uploadStatus(SEED.docExample)).toBe('complete');
+  });
+
+  it('no process of npm start connected to a non-loopback address during the run', () => {
+    const { seen, samples } = connections!.stop();
+    expect(seen.filter((s) => !isLoopback(s.remote.address)).map(describeSocket)).toEqual([]);
+    // Not vacuous: the samples caught the bot talking to the Graph stand-in for the changes above.
+    expect(seen.some((s) => s.remote.port === ports.graph)).toBe(true);
+    expect(samples).toBeGreaterThan(10);
   });
 
   it('nothing reached beyond loopback except what the browser was stopped from fetching', () => {
