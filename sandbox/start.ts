@@ -37,6 +37,7 @@ async function main(): Promise<void> {
       botName: PLAYGROUND_BOT_NAME,
       logDir: path.relative(process.cwd(), sandbox.logDir) || sandbox.logDir,
       readyMs: performance.now(),
+      graphSchema: sandbox.graph.mode.schema,
     }) + '\n',
   );
   const why = await sandbox.unexpectedExit;

@@ -6,7 +6,7 @@
 import { ensureCerts, type SandboxCerts } from '../../sandbox/certs';
 import { BOT_APP, SSO_APP } from '../../sandbox/directory';
 import { startEntra, type EntraStandIn } from '../../sandbox/entra';
-import { startGraph, type GraphStandIn } from '../../sandbox/graph';
+import { startGraph, type GraphStandIn, type StartGraphOptions } from '../../sandbox/graph';
 import { startTeams, TEAMS_RATE_LIMITS, type RateLimits, type TeamsStandIn } from '../../sandbox/teams';
 import { standInUrls } from '../../sandbox/launch/botEnv';
 import { envLocal } from './root';
@@ -39,12 +39,14 @@ export const UNTHROTTLED: RateLimits = {
 export interface StandInOptions {
   rateLimits?: RateLimits;
   tokenExchangeCopies?: number;
+  /** The Graph stand-in's schema mode and PATCH answer (default: documented, Intune's 204). */
+  graph?: Pick<StartGraphOptions, 'schema' | 'patchResponse'>;
 }
 
 export async function startStandIns(opts: StandInOptions = {}): Promise<StandIns> {
   const certs = ensureCerts();
   const entra = await startEntra({ certs, port: 0 });
-  const graph = await startGraph({ certs, entraUrl: entra.url, port: 0 });
+  const graph = await startGraph({ certs, entraUrl: entra.url, port: 0, ...opts.graph });
   const teams = await startTeams({
     certs,
     port: 0,

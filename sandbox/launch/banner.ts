@@ -8,7 +8,14 @@ export interface BannerInputs {
   botName: string;
   logDir: string;
   readyMs: number;
+  /** The Graph stand-in's schema mode (sandbox/graph/schema.ts). */
+  graphSchema: string;
 }
+
+const SCHEMA_NOTES: Record<string, string> = {
+  documented: 'documented (the API page: the uploads collection exists; GRAPH_SCHEMA=published shows what Microsoft\'s metadata routes)',
+  published: 'published (only what Microsoft\'s metadata routes: no uploads collection, as a real tenant most likely answers)',
+};
 
 export function banner(b: BannerInputs): string {
   const example = b.uploads.find((u) => u.status === 'pending') ?? b.uploads[0];
@@ -18,6 +25,7 @@ export function banner(b: BannerInputs): string {
     '',
     `  Open the Agents Playground:  ${b.playgroundUrl}`,
     `  You are ${b.user.name} (${b.user.upn}); SANDBOX_USER=megan npm start chats as a user without consent.`,
+    `  Graph schema: ${SCHEMA_NOTES[b.graphSchema] ?? b.graphSchema}`,
     '',
     '  Seeded uploads:',
     ...b.uploads.map((u) => `    ${u.id}  ${u.status}`),

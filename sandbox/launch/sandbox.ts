@@ -12,7 +12,7 @@ import { startBridge, type Bridge } from '../bridge';
 import { ensureCerts } from '../certs';
 import { BOT_APP, SSO_APP, USERS, type UserKey } from '../directory';
 import { startEntra, type EntraStandIn } from '../entra';
-import { SEED, startGraph, type GraphStandIn } from '../graph';
+import { parseGraphSchema, SEED, startGraph, type GraphStandIn } from '../graph';
 import { botEnv } from './botEnv';
 import { spawnNode, waitUntilReady, type NodeChild } from './child';
 import { playgroundConfigYaml, PLAYGROUND_BOT_NAME } from './playgroundConfig';
@@ -21,7 +21,7 @@ import { assertPortsFree, resolvePorts, type SandboxPorts } from './ports';
 export interface SandboxOptions {
   /** The repository root (env/, dist/, node_modules/, .sandbox/). */
   root: string;
-  /** Where port overrides, SANDBOX_USER and LOG_LEVEL are read from. */
+  /** Where port overrides, SANDBOX_USER, GRAPH_SCHEMA and LOG_LEVEL are read from. */
   env: Record<string, string | undefined>;
   /** Progress lines ("Azurite ready"). */
   progress?: (line: string) => void;
@@ -97,9 +97,9 @@ export async function startSandbox(opts: SandboxOptions): Promise<RunningSandbox
     stops.push(() => entra.close());
     say(`Entra ID         ${entra.url}`);
 
-    const graph = await startGraph({ certs, entraUrl: entra.url, port: ports.graph });
+    const graph = await startGraph({ certs, entraUrl: entra.url, port: ports.graph, schema: parseGraphSchema(opts.env.GRAPH_SCHEMA) });
     stops.push(() => graph.close());
-    say(`Microsoft Graph  ${graph.url}`);
+    say(`Microsoft Graph  ${graph.url} (${graph.mode.schema} schema)`);
 
     const playgroundServiceUrl = `http://127.0.0.1:${ports.playground}/_connector`;
     const bridge = await startBridge({

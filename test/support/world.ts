@@ -5,7 +5,7 @@
  * come from bench/lib/standins.ts, so tests, benchmarks and the soak configure the bot identically.
  */
 import { Writable } from 'node:stream';
-import { startStandIns } from '../../bench/lib/standins';
+import { startStandIns, type StandInOptions } from '../../bench/lib/standins';
 import { createApp, type AppOptions, type BotApp } from '../../bot/app';
 import { loadConfig } from '../../bot/config';
 import { createLogger } from '../../bot/log';
@@ -26,6 +26,8 @@ export interface World {
 
 export interface WorldOptions {
   invokeBudgetMs?: number;
+  /** The Graph stand-in's schema mode and PATCH answer. */
+  graph?: StandInOptions['graph'];
   tokenExchangeCopies?: number;
   env?: Record<string, string>;
   /** Outbox worker and pacing settings (notification tests shorten the visibility timeout and polling). */
@@ -33,7 +35,7 @@ export interface WorldOptions {
 }
 
 export async function startWorld(opts: WorldOptions = {}): Promise<World> {
-  const standIns = await startStandIns({ tokenExchangeCopies: opts.tokenExchangeCopies });
+  const standIns = await startStandIns({ tokenExchangeCopies: opts.tokenExchangeCopies, graph: opts.graph });
   const { entra, graph, teams } = standIns;
   const config = loadConfig(standIns.botEnv({ PORT: '3978', LOG_LEVEL: 'debug', ...opts.env }));
   const lines: string[] = [];
