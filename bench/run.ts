@@ -6,8 +6,9 @@
  * BENCH_TURNS [1500], BENCH_CONCURRENCY [16], BENCH_FLOWS [270], BENCH_QUICK=1 (a smoke run
  * with tiny sizes that writes bench/results.quick.md instead), BENCH_START_RUNS [3].
  *
- * `node dist/bench/run.js --only start[,rss,…]` measures only the named figures (help, flow, obo,
- * rss, start) and replaces just their sections of the results file, each marked as re-measured.
+ * `npm run bench -- --only start[,rss,…]` (`node dist/bench/run.js --only …`) measures only the
+ * named figures (help, flow, obo, rss, start) and replaces just their sections of the results
+ * file, each marked as re-measured.
  */
 import fs from 'node:fs';
 import path from 'node:path';

@@ -7,7 +7,8 @@
  * Delivery is at-least-once: a job is deleted only after its card was posted, so a crash at any
  * point brings it back after the visibility timeout. A "sent" marker in Storage, written right
  * after the post, stops a job that comes back (or a duplicate from a re-expanded fan-out) from
- * being posted twice; only a crash between Teams' 200 and that write can still repeat a card.
+ * being posted twice; only a crash between Teams' 200 and that write, or the write failing
+ * (counted in `markerWriteFailures`), can still repeat a card.
  */
 import { createHash, randomUUID } from 'node:crypto';
 import type { Attachment, Storage } from 'botbuilder';
