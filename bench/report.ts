@@ -132,7 +132,7 @@ export function renderReport(r: BenchReport): string {
     out.push(`Measured against: the wall clock, from spawning \`node dist/sandbox/start.js\` (what \`npm start\` runs after \`npm run build\`, whose compile time is not included) until ${s.readyMeans}. ` +
       `${s.runs.length} runs: min ${fmt(s.summary.min / 1000, 2)} s, median ${fmt(s.summary.median / 1000, 2)} s, max ${fmt(s.summary.max / 1000, 2)} s.`);
   } else {
-    out.push(`Not measurable in this run: ${r.startToReady.why}.`);
+    out.push(...notMeasurable(r.startToReady.why, r.startToReady.output, r.startToReady.outputTitle ?? 'Output:'));
   }
   out.push('');
 
@@ -154,4 +154,52 @@ export function renderReport(r: BenchReport): string {
     out.push('');
   }
   return out.join('\n');
+}
+
+/**
+ * "Not measurable" with its whole cause: the reason, then what the failing process said, verbatim
+ * in a fenced block (a fence longer than any backtick run inside, so nothing it printed breaks out).
+ */
+export function notMeasurable(why: string, output: string | undefined, intro: string): string[] {
+  const lines = [`Not measurable in this run: ${why}.`];
+  if (!output?.trim()) return lines;
+  const longestRun = Math.max(2, ...(output.match(/`+/g) ?? []).map((m) => m.length));
+  const fence = '`'.repeat(longestRun + 1);
+  lines.push('', intro, '', fence, output.trimEnd(), fence);
+  return lines;
+}
+
+/** Splits markdown at its `## ` headings: [preamble, section, section …], each with its own lines. */
+function sections(markdown: string): string[] {
+  const parts: string[] = [];
+  let current: string[] = [];
+  for (const line of markdown.split('\n')) {
+    if (line.startsWith('## ') && current.length) {
+      parts.push(current.join('\n'));
+      current = [];
+    }
+    current.push(line);
+  }
+  parts.push(current.join('\n'));
+  return parts;
+}
+
+/**
+ * `previous` with the sections whose heading starts with one of `headings` taken from `fresh`,
+ * each followed by `note` (what was re-measured and when). Sections `previous` lacks are appended.
+ */
+export function spliceSections(previous: string, fresh: string, headings: string[], note: string): string {
+  const replacement = new Map<string, string>();
+  for (const part of sections(fresh)) {
+    const heading = headings.find((h) => part.startsWith(h));
+    if (heading) replacement.set(heading, `${part.trimEnd()}\n\n${note}\n`);
+  }
+  const out = sections(previous).map((part) => {
+    const heading = headings.find((h) => part.startsWith(h));
+    if (!heading || !replacement.has(heading)) return part;
+    const fresher = replacement.get(heading)!;
+    replacement.delete(heading);
+    return fresher;
+  });
+  return [...out, ...replacement.values()].join('\n');
 }

@@ -5,6 +5,10 @@
  * Sizes can be changed from the environment (defaults in brackets): BENCH_PAIRS [5],
  * BENCH_TURNS [1500], BENCH_CONCURRENCY [16], BENCH_FLOWS [270], BENCH_QUICK=1 (a smoke run
  * with tiny sizes that writes bench/results.quick.md instead), BENCH_START_RUNS [3].
+ *
+ * `npm run bench -- --only start[,rss,…]` (`node dist/bench/run.js --only …`) measures only the
+ * named figures (help, flow, obo, rss, start) and replaces just their sections of the results
+ * file, each marked as re-measured.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -22,7 +26,7 @@ import { measureHelp } from './measures/help';
 import { measureObo } from './measures/obo';
 import { measureRss, type RssResult } from './measures/rss';
 import { measureStartToReady } from './measures/startToReady';
-import { renderReport, type BenchReport } from './report';
+import { renderReport, spliceSections, type BenchReport } from './report';
 
 const int = (name: string, fallback: number): number => {
   const v = Number(process.env[name]);
@@ -37,7 +41,29 @@ function versionOf(pkg: string): string {
   }
 }
 
+const MEASURES = ['help', 'flow', 'obo', 'rss', 'start'] as const;
+type Measure = (typeof MEASURES)[number];
+/** The report section each measure writes. */
+const SECTION: Record<Measure, string> = {
+  help: '## `help` turns per second',
+  flow: '## Full flow',
+  obo: '## OBO calls per user',
+  rss: '## Memory: RSS',
+  start: '## Time from `npm start` to ready',
+};
+
+function onlyArg(argv: string[]): Measure[] | undefined {
+  const i = argv.indexOf('--only');
+  if (i < 0) return undefined;
+  const names = (argv[i + 1] ?? '').split(',').filter(Boolean);
+  const unknown = names.filter((n) => !(MEASURES as readonly string[]).includes(n));
+  if (names.length === 0 || unknown.length) throw new Error(`--only takes a comma list of: ${MEASURES.join(', ')}${unknown.length ? ` (not: ${unknown.join(', ')})` : ''}`);
+  return names as Measure[];
+}
+
 async function main(): Promise<void> {
+  const only = onlyArg(process.argv.slice(2));
+  const wanted = (m: Measure) => !only || only.includes(m);
   const quick = process.env.BENCH_QUICK === '1';
   const concurrency = int('BENCH_CONCURRENCY', 16);
   const log = (m: string) => process.stdout.write(`${m}\n`);
@@ -72,8 +98,8 @@ async function main(): Promise<void> {
     azurite = await spawnAzurite({ blobPort: 0, queuePort: 0, readyTimeoutMs: 30_000 });
     const azuriteEnv = () => ({ AZURE_STORAGE_CONNECTION_STRING: azurite!.connectionString, STATE_CONTAINER: `bench-${randomUUID().slice(0, 8)}` });
 
-    log('help turns/s: echo bot vs bot');
-    {
+    if (wanted('help')) {
+      log('help turns/s: echo bot vs bot');
       const echo = await fresh('echo', 'echo bot');
       const bot = await fresh('bot', 'bot');
       report.help = await measureHelp(s, echo, bot, {
@@ -96,7 +122,7 @@ async function main(): Promise<void> {
       ['state in memory (MemoryStorage): the bot\'s own cost', undefined],
       ['state in Azurite (BlobsStorage), as deployed: storage round trips count as the bot\'s time', azuriteEnv()],
     ];
-    for (const [label, env] of flows) {
+    for (const [label, env] of wanted('flow') ? flows : []) {
       log(`full flow: ${label}`);
       const bot = await fresh('bot', 'bot', env);
       const result: FullFlowResult = await measureFullFlow(s, timing, bot, flowOptions, label, log);
@@ -105,22 +131,22 @@ async function main(): Promise<void> {
       await stop(bot);
     }
 
-    log('OBO calls per user');
-    {
+    if (wanted('obo')) {
+      log('OBO calls per user');
       const bot = await fresh('bot', 'bot', azuriteEnv());
       report.obo = await measureObo(s, bot, quick ? 20 : 100);
       log(`  ${JSON.stringify(report.obo.perUser)}`);
       await stop(bot);
     }
 
-    log('RSS at 50/200/500 conversations');
+    if (wanted('rss')) log('RSS at 50/200/500 conversations');
     const levels = quick ? [10, 20] : [50, 200, 500];
     const rssRuns: Array<['bot' | 'echo', string, Record<string, string> | undefined]> = [
       ['echo', 'echo bot', undefined],
       ['bot', 'bot, state in memory', undefined],
       ['bot', 'bot, state in Azurite', azuriteEnv()],
     ];
-    for (const [kind, label, env] of rssRuns) {
+    for (const [kind, label, env] of wanted('rss') ? rssRuns : []) {
       const b = await fresh(kind, label, env);
       const r: RssResult = await measureRss(s, b, kind, label, levels, 50);
       log(`  ${label}: ${r.points.map((p) => `${p.conversations}→${p.rssMiB.toFixed(0)} MiB`).join(', ')}`);
@@ -128,9 +154,6 @@ async function main(): Promise<void> {
       await stop(b);
     }
 
-    log('npm start → ready');
-    report.startToReady = await measureStartToReady(quick ? 1 : int('BENCH_START_RUNS', 3));
-    log(`  ${report.startToReady.measurable ? `${report.startToReady.summary.median.toFixed(0)} ms (median)` : report.startToReady.why}`);
   } finally {
     for (const b of [...bots]) await b.kill('SIGKILL');
     await s.close();
@@ -138,10 +161,25 @@ async function main(): Promise<void> {
     timing.uninstall();
   }
 
+  // Last, with every stand-in, Azurite and bot of the measures above gone: they listen on
+  // ephemeral ports, and each of their sockets (listening or a pooled connection) can hold one of
+  // the launcher's fixed ports — the Playground's 56150 lies inside Linux's ephemeral range.
+  if (wanted('start')) {
+    log('npm start → ready');
+    report.startToReady = await measureStartToReady(quick ? 1 : int('BENCH_START_RUNS', 3));
+    const r = report.startToReady;
+    log(`  ${r.measurable ? `${r.summary.median.toFixed(0)} ms (median)` : `${r.why}${r.output ? `\n${r.output}` : ''}`}`);
+  }
+
   if (s.teams.clientErrors().length) notes.push(`The Teams client stand-in reported ${s.teams.clientErrors().length} background errors, e.g. ${s.teams.clientErrors()[0].message}`);
   report.durationS = (performance.now() - started) / 1000;
-  const markdown = renderReport(report);
+  let markdown = renderReport(report);
   const file = path.join(repoRoot(), quick ? 'bench/results.quick.md' : 'bench/results.md');
+  if (only) {
+    const note = `_Re-measured alone ${startedAt.toISOString()} by \`node dist/bench/run.js --only ${only.join(',')}\`; the rest of this file is from the run named at the top._`;
+    const previous = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : markdown;
+    markdown = spliceSections(previous, markdown, only.map((m) => SECTION[m]), note);
+  }
   fs.writeFileSync(file, markdown);
   log('');
   log(markdown);

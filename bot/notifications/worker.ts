@@ -7,7 +7,8 @@
  * Delivery is at-least-once: a job is deleted only after its card was posted, so a crash at any
  * point brings it back after the visibility timeout. A "sent" marker in Storage, written right
  * after the post, stops a job that comes back (or a duplicate from a re-expanded fan-out) from
- * being posted twice; only a crash between Teams' 200 and that write can still repeat a card.
+ * being posted twice; only a crash between Teams' 200 and that write, or the write failing
+ * (counted in `markerWriteFailures`), can still repeat a card.
  */
 import { createHash, randomUUID } from 'node:crypto';
 import type { Attachment, Storage } from 'botbuilder';
@@ -64,6 +65,8 @@ export interface WorkerStats {
   postponed: number;
   /** Announcements made from a SettleJob because the instance that made the change had stopped. */
   recovered: number;
+  /** Cards posted whose sent marker could not be written: each can be posted once more if its job comes back. */
+  markerWriteFailures: number;
 }
 
 /** How long a prepared announcement waits before checking what became of its change. */
@@ -128,7 +131,7 @@ export class OutboxWorker {
   private readonly inFlight = new Set<Promise<void>>();
   /** Targets being posted by this process right now (a duplicate job for one waits its turn). */
   private readonly posting = new Set<string>();
-  readonly stats: WorkerStats = { expanded: 0, delivered: 0, retried: 0, pruned: 0, deadLettered: 0, duplicatesSkipped: 0, unsubscribedSkipped: 0, postponed: 0, recovered: 0 };
+  readonly stats: WorkerStats = { expanded: 0, delivered: 0, retried: 0, pruned: 0, deadLettered: 0, duplicatesSkipped: 0, unsubscribedSkipped: 0, postponed: 0, recovered: 0, markerWriteFailures: 0 };
 
   constructor(
     private readonly deps: WorkerDeps,
@@ -275,8 +278,10 @@ export class OutboxWorker {
         await this.failed(lease, job, err);
         return;
       }
-      await writeItem(storage, marker, { deliveryId: job.deliveryId, channelId: job.target.channelId, activityId, at: Date.now() }).catch((err) =>
-        log.warn({ err, deliveryId: job.deliveryId }, 'could not record a sent notification; a crash now could repeat it'));
+      await writeItem(storage, marker, { deliveryId: job.deliveryId, channelId: job.target.channelId, activityId, at: Date.now() }).catch((err) => {
+        this.stats.markerWriteFailures += 1;
+        log.warn({ err, deliveryId: job.deliveryId, channelId: job.target.channelId }, 'could not record a sent notification; if its job comes back it is posted once more');
+      });
       await this.settle(() => lease.settle((h) => outbox.remove(h)));
       this.stats.delivered += 1;
       log.debug({ deliveryId: job.deliveryId, channelId: job.target.channelId, activityId, attempt: job.attempt + 1 }, 'notification posted');
