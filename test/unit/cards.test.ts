@@ -14,7 +14,8 @@ import {
   type CardAttachment,
   cardTime,
 } from '../../cards';
-import { UPLOAD_STATUSES, isUploadId, parseCommand } from '../../bot/commands/parse';
+import { type ParseFailure, UPLOAD_STATUSES, isUploadId, parseCommand } from '../../bot/commands/parse';
+import { saidOnCard } from '../support/rich-text';
 
 const ID = '8d639524-9524-8d63-2495-638d2495638d';
 const KEY = 'q0Yc3nYq1m8nq0b7o2mQm3cQk9xF0nB1h7bq5d2x0Zs';
@@ -142,7 +143,10 @@ const executes = (card: CardAttachment) => nodes(card.content.body).filter((n) =
 // --- typical data for every card -----------------------------------------------------------------------------------
 
 const typical: Record<string, () => CardAttachment> = {
-  help: () => cards.helpCard({ problem: '`completed` is not a status — did you mean `complete`?', suggestion: `set upload ${ID} to complete` }),
+  help: () => {
+    const failure = parseCommand(`set upload ${ID} to completed`) as ParseFailure;
+    return cards.helpCard({ problem: failure.message, suggestion: failure.suggestion });
+  },
   helpPlain: () => cards.helpCard(),
   setUploadForm: () => cards.setUploadFormCard({ uploadId: ID, status: 'pending', problem: 'Choose a status.' }),
   setUploadFormEmpty: () => cards.setUploadFormCard(),
@@ -289,7 +293,11 @@ describe('dates', () => {
 describe('help', () => {
   test('names the problem and the suggestion, lists every command, and offers the form', () => {
     const card = typical.help!();
-    expect(sentences(card)).toContain('`completed` is not a status — did you mean `complete`?');
+    expect(sentences(card)).toContain('completed is not a status — did you mean complete? The statuses are noUpload, pending, complete and error.');
+    // The words it is about are bold TextRuns, not Markdown (Teams shows backticks literally).
+    expect(saidOnCard(card)).toContain(
+      '**completed** is not a status — did you mean **complete**? The statuses are **noUpload**, **pending**, **complete** and **error**.',
+    );
     expect(sentences(card)).toContain(`Try: set upload ${ID} to complete`);
     for (const { usage, explanation } of HELP_COMMANDS) {
       expect(sentences(card)).toContain(usage);
@@ -297,6 +305,18 @@ describe('help', () => {
     }
     expect(sentences(card)).toContain('Statuses: noUpload, pending, complete, error');
     expect(card.content.actions).toEqual([{ type: 'Action.Submit', title: "Set an upload's status", data: { action: SUBMIT_ACTIONS.openForm } }]);
+  });
+
+  test('a problem as rich text is bounded in all, keeps the spaces between runs and drops empty runs', () => {
+    const card = cards.helpCard({ problem: [{ text: '  ' }, { text: 'x'.repeat(300), bold: true }, { text: ' is not ' }, { text: '' }, { text: 'y'.repeat(400), bold: true }] });
+    const [problem] = ofType(card, 'RichTextBlock');
+    expect((problem!.inlines as Node[]).map((run) => [String(run.text).length, run.weight])).toEqual([
+      [300, 'Bolder'],
+      [8, 'Default'],
+      [292, 'Bolder'],
+    ]);
+    expect(sentences(card)[0]!.endsWith('y…')).toBe(true);
+    expect(checkCard(card)).toEqual([]);
   });
 
   test('without a problem there is no problem box; `help` is not offered as its own suggestion', () => {
