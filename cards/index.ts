@@ -517,8 +517,34 @@ function required(value: string | undefined, field: string): string {
 }
 
 function render(template: Template, data: object): CardAttachment {
-  const content = withoutNulls(template.expand({ $root: data })) as AdaptiveCard;
+  const content = breakableRuns(withoutNulls(template.expand({ $root: data }))) as AdaptiveCard;
   return { contentType: ADAPTIVE_CARD_CONTENT_TYPE, content };
+}
+
+/** Longest stretch of a TextRun without a place to break the line. */
+const UNBROKEN_MAX = 20;
+
+/**
+ * Renderers break a wrapping TextBlock inside a long word, but not a RichTextBlock: a URL in a Graph message,
+ * `DeviceManagementServiceConfig.ReadWrite.All` or a long typed word would run off a phone-width card. So long
+ * words in TextRuns get zero-width spaces — after URL punctuation, else every UNBROKEN_MAX characters — which are
+ * invisible and only used where a line must break. Ids keep their hyphens as break points and are left alone;
+ * input values, action data and TextBlocks are never touched.
+ */
+export function breakable(text: string): string {
+  return text.replace(/[^\s\u200b]{25,}/gu, (word) =>
+    word
+      .replace(/([/\\.,;:?&=_)\]}])(?=[^\s\u200b])/g, '$1\u200b')
+      .replace(/[^\s\u200b-]{21,}/gu, (stretch) => (stretch.match(new RegExp(`.{1,${UNBROKEN_MAX}}`, 'gu')) ?? [stretch]).join('\u200b')),
+  );
+}
+
+function breakableRuns(node: unknown): unknown {
+  if (Array.isArray(node)) return node.map(breakableRuns);
+  if (typeof node !== 'object' || node === null) return node;
+  const record = node as Record<string, unknown>;
+  if (record.type === 'TextRun' && typeof record.text === 'string') return { ...record, text: breakable(record.text) };
+  return Object.fromEntries(Object.entries(record).map(([k, v]) => [k, breakableRuns(v)]));
 }
 
 /** A `$when` that drops an object-valued property leaves `null` behind; Adaptive Cards never need a null. */

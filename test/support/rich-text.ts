@@ -27,5 +27,6 @@ export function saidOnCard(card: unknown): string[] {
     Object.values(el).forEach(visit);
   };
   visit(card);
-  return blocks;
+  // Zero-width spaces (where a long word may break) are invisible.
+  return blocks.map((block) => block.replace(/\u200b/g, ''));
 }

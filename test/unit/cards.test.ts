@@ -134,9 +134,9 @@ const texts = (card: CardAttachment) =>
   nodes(card.content.body)
     .filter((n) => n.type === 'TextBlock' || n.type === 'TextRun')
     .map((n) => n.text as string);
-/** Text as a reader sees it: each RichTextBlock's runs joined. */
+/** Text as a reader sees it: each RichTextBlock's runs joined, without the invisible line-break opportunities. */
 const sentences = (card: CardAttachment) =>
-  ofType(card, 'RichTextBlock').map((block) => (block.inlines as Node[]).map((run) => run.text).join(''));
+  ofType(card, 'RichTextBlock').map((block) => (block.inlines as Node[]).map((run) => String(run.text).replace(/\u200b/g, '')).join(''));
 /** Buttons (the body's Action.Execute), not the refresh action. */
 const executes = (card: CardAttachment) => nodes(card.content.body).filter((n) => n.type === 'Action.Execute');
 
@@ -310,7 +310,7 @@ describe('help', () => {
   test('a problem as rich text is bounded in all, keeps the spaces between runs and drops empty runs', () => {
     const card = cards.helpCard({ problem: [{ text: '  ' }, { text: 'x'.repeat(300), bold: true }, { text: ' is not ' }, { text: '' }, { text: 'y'.repeat(400), bold: true }] });
     const [problem] = ofType(card, 'RichTextBlock');
-    expect((problem!.inlines as Node[]).map((run) => [String(run.text).length, run.weight])).toEqual([
+    expect((problem!.inlines as Node[]).map((run) => [String(run.text).replace(/\u200b/g, '').length, run.weight])).toEqual([
       [300, 'Bolder'],
       [8, 'Default'],
       [292, 'Bolder'],
@@ -530,6 +530,26 @@ describe('notice and graphError', () => {
     expect(checkCard(card)).toEqual([]);
     expect(sentences(card)).toEqual(expect.arrayContaining(['Microsoft Graph did not make the change', 'unknown']));
     expect(JSON.stringify(card)).not.toContain('request-id');
+  });
+});
+
+describe('long words in TextRuns can break (a RichTextBlock does not break inside a word)', () => {
+  test.each<[string, string]>([
+    ['DeviceManagementServiceConfig.ReadWrite.All', 'DeviceManagementServ\u200biceConfig.\u200bReadWrite.\u200bAll'],
+    ['https://fef.amsub0302.manage.microsoft.com/a?b=c', 'https:\u200b/\u200b/\u200bfef.\u200bamsub0302.\u200bmanage.\u200bmicrosoft.\u200bcom/\u200ba?\u200bb=\u200bc'],
+    ['x'.repeat(45), `${'x'.repeat(20)}\u200b${'x'.repeat(20)}\u200b${'x'.repeat(5)}`],
+    [ID, ID], // hyphens already break
+    ['Maximiliana-Theodora von Hohenzollern-Sigmaringen', 'Maximiliana-Theodora von Hohenzollern-Sigmaringen'],
+    ['a short sentence, with punctuation.', 'a short sentence, with punctuation.'],
+  ])('%j', (input, expected) => {
+    expect(cards.breakable(input)).toBe(expected);
+  });
+
+  test('only TextRuns: input values and action data keep the text as it was', () => {
+    const long = 'x'.repeat(39);
+    const card = cards.setUploadFormCard({ uploadId: long, problem: [{ text: long, bold: true }] });
+    expect(nodes(card.content).find((n) => n.type === 'Input.Text')!.value).toBe(long);
+    expect(ofType(card, 'TextRun')[0]!.text).toBe(`${'x'.repeat(20)}\u200b${'x'.repeat(19)}`);
   });
 });
 
