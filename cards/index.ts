@@ -8,7 +8,8 @@
  *   as template DATA. The templating engine evaluates `${…}` in the template source, never in data values, so
  *   `${$root.secret}` in a display name comes out literally.
  * - Such text is rendered in `RichTextBlock`/`TextRun`, which Adaptive Cards never treat as markdown, so a value like
- *   `[sign in](https://evil.example)` cannot become a link on a bot-authored card. `TextBlock` (markdown) is used only
+ *   `[sign in](https://evil.example)` cannot become a link on a bot-authored card. A message that names a word in
+ *   bold is `RichText` (./text.ts), one TextRun per part: never Markdown, whose code spans Teams shows literally. `TextBlock` (markdown) is used only
  *   for fixed strings and for `{{DATE()}}`/`{{TIME()}}` lines built here from validated timestamps: Teams does not
  *   evaluate those functions inside a TextRun (MicrosoftDocs/msteams-docs#4489).
  * - Builders give every field a value, because the engine leaves an unbound `${name}` in the output verbatim.
@@ -37,6 +38,7 @@
 import { Template } from 'adaptivecards-templating';
 import { ADAPTIVE_CARD_CONTENT_TYPE, EXAMPLE_UPLOAD_ID } from './ids';
 import { CARD_UPLOAD_STATUSES, STATUS_INFO, isCardUploadStatus, statusTitle, type CardUploadStatus } from './status';
+import { type RichText } from './text';
 import changeNotificationTemplate from './templates/changeNotification.json';
 import confirmChangeTemplate from './templates/confirmChange.json';
 import graphErrorTemplate from './templates/graphError.json';
@@ -50,6 +52,7 @@ import uploadDetailsTemplate from './templates/uploadDetails.json';
 import uploadLookupTemplate from './templates/uploadLookup.json';
 
 export * from './ids';
+export * from './text';
 export { CARD_UPLOAD_STATUSES, STATUS_INFO, isCardUploadStatus, statusTitle, type CardUploadStatus } from './status';
 
 // --- shapes ------------------------------------------------------------------------------------------------------
@@ -78,8 +81,8 @@ export type CardTime = string | Date | number;
 export type ReportedStatus = CardUploadStatus | (string & {});
 
 export interface HelpCardData {
-  /** What was wrong with the message, e.g. a parser failure message. */
-  problem?: string;
+  /** What was wrong with the message, e.g. a parser failure message (its bold parts become bold TextRuns). */
+  problem?: string | RichText;
   /** What to type instead (shown as "Try: …"; `help` itself is not repeated on the help card). */
   suggestion?: string;
 }
@@ -89,7 +92,7 @@ export interface SetUploadFormCardData {
   uploadId?: string;
   status?: CardUploadStatus;
   /** What was wrong with what was given. */
-  problem?: string;
+  problem?: string | RichText;
 }
 
 export interface ConfirmChangeCardData {
@@ -234,11 +237,11 @@ const templates = {
 };
 
 export function helpCard(data: HelpCardData = {}): CardAttachment {
-  const problem = text(data.problem, 600);
+  const problem = runs(data.problem, 600);
   const suggestion = text(data.suggestion, 300);
   return render(templates.help, {
-    hasProblem: problem !== '',
-    problem: problem || ' ',
+    hasProblem: problem.length > 0,
+    problem,
     hasSuggestion: suggestion !== '' && suggestion !== 'help',
     suggestion: suggestion || ' ',
     commands: HELP_COMMANDS,
@@ -247,10 +250,10 @@ export function helpCard(data: HelpCardData = {}): CardAttachment {
 }
 
 export function setUploadFormCard(data: SetUploadFormCardData = {}): CardAttachment {
-  const problem = text(data.problem, 600);
+  const problem = runs(data.problem, 600);
   return render(templates.setUploadForm, {
-    hasProblem: problem !== '',
-    problem: problem || ' ',
+    hasProblem: problem.length > 0,
+    problem,
     uploadId: text(data.uploadId, 40),
     status: data.status && isCardUploadStatus(data.status) ? data.status : '',
     exampleId: EXAMPLE_UPLOAD_ID,
@@ -413,7 +416,7 @@ export function changeNotificationCard(data: ChangeNotificationCardData): CardAt
       textFact('New status', statusText(data.newStatus)),
       textFact('Changed by', name(data.changedBy)),
       dateFact('When', data.changedAt),
-      textFact('Where', text(data.where, 200) || 'Unknown'),
+      textFact('Where', text(data.where, 800) || 'Unknown'),
     ],
   });
 }
@@ -466,13 +469,34 @@ export function cardTime(when: CardTime): { utc: string; raw: string } | undefin
 /** Bidi overrides/isolates and C0/C1 controls (but newline) can disguise text; drop them and bound the length. */
 function text(value: string | undefined, max: number): string {
   if (typeof value !== 'string') return '';
-  const cleaned = value
-    .slice(0, max * 2)
-    .replace(/\r\n?/g, '\n')
-    .replace(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g, '')
-    .trim();
-  const chars = Array.from(cleaned);
-  return chars.length > max ? `${chars.slice(0, max - 1).join('')}…` : cleaned;
+  const chars = Array.from(clean(value.slice(0, max * 2)).trim());
+  return chars.length > max ? `${chars.slice(0, max - 1).join('')}…` : chars.join('');
+}
+
+function clean(value: string): string {
+  return value.replace(/\r\n?/g, '\n').replace(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g, '');
+}
+
+/**
+ * Rich text (or a plain string) as TextRun data, cleaned like `text()` and bounded to `max` characters in all; the
+ * spaces between parts are kept, only the ends are trimmed. Empty runs are dropped (an empty TextRun is invalid).
+ */
+function runs(value: string | RichText | undefined, max: number): Array<{ text: string; weight: 'Bolder' | 'Default' }> {
+  const parts = typeof value === 'string' ? [{ text: value }] : Array.isArray(value) ? value : [];
+  const result: Array<{ text: string; weight: 'Bolder' | 'Default' }> = [];
+  let left = max;
+  for (const part of parts) {
+    if (left <= 0) break;
+    if (typeof part?.text !== 'string') continue;
+    let chars = Array.from(clean(part.text.slice(0, max * 2)));
+    if (result.length === 0) chars = Array.from(chars.join('').trimStart());
+    if (chars.length > left) chars = [...chars.slice(0, left - 1), '…'];
+    left -= chars.length;
+    if (chars.length > 0) result.push({ text: chars.join(''), weight: part.bold === true ? 'Bolder' : 'Default' });
+  }
+  const last = result[result.length - 1];
+  if (last) last.text = last.text.trimEnd();
+  return result.filter((run) => run.text !== '');
 }
 
 function id(value: string | undefined): string {
@@ -480,7 +504,7 @@ function id(value: string | undefined): string {
 }
 
 function name(value: string | undefined): string {
-  return text(value, 120).replace(/\s+/g, ' ') || 'Someone';
+  return text(value, 256).replace(/\s+/g, ' ') || 'Someone';
 }
 
 function statusText(status: string): string {
@@ -493,8 +517,34 @@ function required(value: string | undefined, field: string): string {
 }
 
 function render(template: Template, data: object): CardAttachment {
-  const content = withoutNulls(template.expand({ $root: data })) as AdaptiveCard;
+  const content = breakableRuns(withoutNulls(template.expand({ $root: data }))) as AdaptiveCard;
   return { contentType: ADAPTIVE_CARD_CONTENT_TYPE, content };
+}
+
+/** Longest stretch of a TextRun without a place to break the line. */
+const UNBROKEN_MAX = 20;
+
+/**
+ * Renderers break a wrapping TextBlock inside a long word, but not a RichTextBlock: a URL in a Graph message,
+ * `DeviceManagementServiceConfig.ReadWrite.All` or a long typed word would run off a phone-width card. So long
+ * words in TextRuns get zero-width spaces — after URL punctuation, else every UNBROKEN_MAX characters — which are
+ * invisible and only used where a line must break. Ids keep their hyphens as break points and are left alone;
+ * input values, action data and TextBlocks are never touched.
+ */
+export function breakable(text: string): string {
+  return text.replace(/[^\s\u200b]{25,}/gu, (word) =>
+    word
+      .replace(/([/\\.,;:?&=_)\]}])(?=[^\s\u200b])/g, '$1\u200b')
+      .replace(/[^\s\u200b-]{21,}/gu, (stretch) => (stretch.match(new RegExp(`.{1,${UNBROKEN_MAX}}`, 'gu')) ?? [stretch]).join('\u200b')),
+  );
+}
+
+function breakableRuns(node: unknown): unknown {
+  if (Array.isArray(node)) return node.map(breakableRuns);
+  if (typeof node !== 'object' || node === null) return node;
+  const record = node as Record<string, unknown>;
+  if (record.type === 'TextRun' && typeof record.text === 'string') return { ...record, text: breakable(record.text) };
+  return Object.fromEntries(Object.entries(record).map(([k, v]) => [k, breakableRuns(v)]));
 }
 
 /** A `$when` that drops an object-valued property leaves `null` behind; Adaptive Cards never need a null. */

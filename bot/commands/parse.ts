@@ -12,10 +12,13 @@
  *
  * Every failure names what was wrong in one sentence (`message`) and, where one exists, carries a `suggestion`:
  * always something the person can type back, usually a full corrected command (`set upload <id> to complete`),
- * sometimes a usage pattern (`show upload <id>`) or just `help`. Text from the person is echoed back truncated,
- * stripped of control characters and with backticks replaced, so it cannot break the quoting of the message.
+ * sometimes a usage pattern (`show upload <id>`) or just `help`. Messages are rich text that names the words they are
+ * about in bold — what the person typed and the words to use instead — as separate runs, never as Markdown (Teams
+ * would show a code span's backticks literally, and typed text must never become formatting). Text from the person
+ * is echoed back truncated and stripped of control characters.
  */
 import { EXAMPLE_UPLOAD_ID, FORM_INPUTS } from '../../cards/ids';
+import { type RichText, type TextPart, bold, joinRich, rich } from '../../cards/text';
 import { UPLOAD_STATUSES, type UploadStatus } from '../model';
 import { closest } from './similarity';
 
@@ -24,7 +27,7 @@ export { UPLOAD_STATUSES, type UploadStatus };
 export type Command =
   | { kind: 'setStatus'; uploadId: string; status: UploadStatus }
   /** `set upload` with parts missing; `problem` says what was wrong with a part that was given. */
-  | { kind: 'openForm'; uploadId?: string; status?: UploadStatus; problem?: string }
+  | { kind: 'openForm'; uploadId?: string; status?: UploadStatus; problem?: RichText }
   | { kind: 'show'; uploadId: string }
   | { kind: 'help' }
   | { kind: 'signOut' }
@@ -37,8 +40,8 @@ export type ParseFailureReason = 'empty' | 'tooLong' | 'badId' | 'badStatus' | '
 export type ParseFailure = {
   kind: 'invalid';
   reason: ParseFailureReason;
-  /** One clear sentence naming what was wrong. */
-  message: string;
+  /** One clear sentence naming what was wrong, the words it is about in bold (`plainText()` for logs). */
+  message: RichText;
   /** Something to type instead: a corrected command, a usage pattern, or `help`. */
   suggestion?: string;
 };
@@ -138,13 +141,13 @@ export function parseCommand(text: string): Command | ParseFailure {
   if (raw.length > MAX_COMMAND_LENGTH) {
     return failure(
       'tooLong',
-      `That message is ${raw.length.toLocaleString('en-US')} characters long, but a command is at most ${MAX_COMMAND_LENGTH} characters.`,
+      rich`That message is ${raw.length.toLocaleString('en-US')} characters long, but a command is at most ${String(MAX_COMMAND_LENGTH)} characters.`,
       'help',
     );
   }
   const words = tokenize(raw);
   if (words.length === 0) {
-    return failure('empty', 'The message was empty, so there is no command to run.', 'help');
+    return failure('empty', rich`The message was empty, so there is no command to run.`, 'help');
   }
   return parseWords(words, true);
 }
@@ -161,10 +164,10 @@ export function parseFormSubmission(value: unknown): Extract<Command, { kind: 's
   const status = parseStatus(rawStatus);
   if (uploadId && status) return { kind: 'setStatus', uploadId, status };
 
-  const problems: string[] = [];
-  if (!uploadId) problems.push(rawId === '' ? 'Enter the upload id.' : badIdMessage(rawId));
-  if (!status) problems.push(rawStatus === '' ? 'Choose a status.' : badStatusMessage(rawStatus));
-  return openForm(uploadId, status, problems.join(' '));
+  const problems: RichText[] = [];
+  if (!uploadId) problems.push(rawId === '' ? rich`Enter the upload id.` : badIdMessage(rawId));
+  if (!status) problems.push(rawStatus === '' ? rich`Choose a status.` : badStatusMessage(rawStatus));
+  return openForm(uploadId, status, joinRich(problems));
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -251,7 +254,7 @@ function parseWords(words: string[], suggestCorrections: boolean): Command | Par
   if (noArgument) {
     if (argumentCount === 0) return noArgument;
     const name = formatCommand(noArgument);
-    return failure('syntax', `${ours(name)} takes no extra words, so I did not run it.`, name);
+    return failure('syntax', rich`${word(name)} takes no extra words, so I did not run it.`, name);
   }
   return unknownCommand(words, suggestCorrections);
 }
@@ -259,14 +262,14 @@ function parseWords(words: string[], suggestCorrections: boolean): Command | Par
 function parseShow(rest: string[]): Command | ParseFailure {
   const args = rest.length > 0 && /^uploads?$/i.test(rest[0]!) ? rest.slice(1) : rest;
   if (args.length === 0) {
-    return failure('syntax', `${ours('show upload')} needs the id of the upload to show.`, USAGE.show);
+    return failure('syntax', rich`${word('show upload')} needs the id of the upload to show.`, USAGE.show);
   }
   const uploadId = normaliseUploadId(args[0]!);
   if (!uploadId) return failure('badId', badIdMessage(args[0]!));
   if (args.length > 1) {
     return failure(
       'syntax',
-      `${ours('show upload')} takes only an upload id, but more followed it: ${code(args.slice(1).join(' '))}.`,
+      rich`${word('show upload')} takes only an upload id, but more followed it: ${typed(args.slice(1).join(' '))}.`,
       formatCommand({ kind: 'show', uploadId }),
     );
   }
@@ -285,7 +288,7 @@ function parseSet(rest: string[]): Command | ParseFailure {
     const corrected = near ? parseSet(['upload', ...args.slice(1)]) : undefined;
     return failure(
       'syntax',
-      `${ours('set')} must be followed by ${ours('upload')}, not ${code(args[0]!)}.`,
+      rich`${word('set')} must be followed by ${word('upload')}, not ${typed(args[0]!)}.`,
       corrected && corrected.kind !== 'invalid' ? formatCommand(corrected) : USAGE.set,
     );
   }
@@ -330,7 +333,7 @@ function parseSet(rest: string[]): Command | ParseFailure {
 
 function unknownCommand(words: string[], suggestCorrections: boolean): ParseFailure {
   const first = words[0]!;
-  const fallback = failure('unknownCommand', `${code(first)} is not a command I know — type ${ours('help')} to see the commands.`, 'help');
+  const fallback = failure('unknownCommand', rich`${typed(first)} is not a command I know — type ${word('help')} to see the commands.`, 'help');
   if (!suggestCorrections) return fallback;
 
   const firstCompact = compact(first);
@@ -350,12 +353,12 @@ function unknownCommand(words: string[], suggestCorrections: boolean): ParseFail
   if (candidate) {
     const corrected = parseWords([...candidate.split(' '), ...words.slice(consumed)], false);
     const suggestion = corrected.kind !== 'invalid' ? formatCommand(corrected) : correctedSuggestion(corrected) ?? USAGE[candidate] ?? candidate;
-    return failure('unknownCommand', `${code(first)} is not a command I know — did you mean ${ours(suggestion)}?`, suggestion);
+    return failure('unknownCommand', rich`${typed(first)} is not a command I know — did you mean ${word(suggestion)}?`, suggestion);
   }
   const uploadId = words.map((word) => normaliseUploadId(word)).find((id) => id !== undefined);
   if (uploadId) {
     const suggestion = formatCommand({ kind: 'show', uploadId });
-    return failure('unknownCommand', `${code(first)} is not a command I know — did you mean ${ours(suggestion)}?`, suggestion);
+    return failure('unknownCommand', rich`${typed(first)} is not a command I know — did you mean ${word(suggestion)}?`, suggestion);
   }
   return fallback;
 }
@@ -370,62 +373,61 @@ function correctedSuggestion(failed: ParseFailure): string | undefined {
 
 // --- messages ----------------------------------------------------------------------------------------------------
 
-const STATUS_LIST = `${UPLOAD_STATUSES.slice(0, -1).map((s) => ours(s)).join(', ')} and ${ours(UPLOAD_STATUSES[UPLOAD_STATUSES.length - 1]!)}`;
+const STATUS_LIST = rich`${joinRich(UPLOAD_STATUSES.slice(0, -1).map((s) => [word(s)]), ', ')} and ${word(UPLOAD_STATUSES[UPLOAD_STATUSES.length - 1]!)}`;
 
-export function badStatusMessage(statusText: string): string {
+export function badStatusMessage(statusText: string): RichText {
   const suggested = suggestStatus(statusText);
   return suggested
-    ? `${code(statusText)} is not a status — did you mean ${ours(suggested)}? The statuses are ${STATUS_LIST}.`
-    : `${code(statusText)} is not a status — the statuses are ${STATUS_LIST}.`;
+    ? rich`${typed(statusText)} is not a status — did you mean ${word(suggested)}? The statuses are ${STATUS_LIST}.`
+    : rich`${typed(statusText)} is not a status — the statuses are ${STATUS_LIST}.`;
 }
 
-export function badIdMessage(idText: string): string {
+export function badIdMessage(idText: string): RichText {
   const detail = idDetail(idText);
-  return `${code(idText)} is not a valid upload id${detail ? ` (${detail})` : ''} — an upload id is a GUID like ${ours(EXAMPLE_UPLOAD_ID)}.`;
+  return rich`${typed(idText)} is not a valid upload id${detail ? rich` (${detail})` : ''} — an upload id is a GUID like ${word(EXAMPLE_UPLOAD_ID)}.`;
 }
 
 /** Why an attempted GUID is not one, when it looks like an attempt at all (hex digits and dashes). */
-function idDetail(idText: string): string | undefined {
+function idDetail(idText: string): RichText | undefined {
   const bare = idText.replace(/^\{/, '').replace(/\}$/, '');
   if (!/^[0-9a-z-]{20,50}$/i.test(bare) || !bare.includes('-')) return undefined;
   const nonHex = /[^0-9a-f-]/i.exec(bare)?.[0];
-  if (nonHex) return `${code(nonHex)} is not a hexadecimal digit`;
-  if (bare.length !== 36) return `it has ${bare.length} characters; a GUID has 36`;
-  return 'its groups of digits must be 8-4-4-4-12 long';
+  if (nonHex) return rich`${typed(nonHex)} is not a hexadecimal digit`;
+  if (bare.length !== 36) return rich`it has ${String(bare.length)} characters; a GUID has 36`;
+  return rich`its groups of digits must be 8-4-4-4-12 long`;
 }
 
-/** Text from the person, made safe to quote: bounded, single-line, no control characters, no backticks. */
+/** Text from the person, made safe to echo: bounded, single-line, no control or format (bidi) characters. */
 function echo(s: string): string {
   const cleaned = s
     .slice(0, ECHO_LIMIT * 4)
     .replace(/[\p{Cc}\p{Cf}]/gu, ' ')
     .replace(/\s+/g, ' ')
-    .trim()
-    .replace(/`/g, "'");
+    .trim();
   const chars = Array.from(cleaned); // by code point, so an emoji is never cut in half
   return chars.length > ECHO_LIMIT ? `${chars.slice(0, ECHO_LIMIT - 1).join('')}…` : cleaned;
 }
 
-/** Quotes the person's text: echoed safely (bounded, no controls, no backticks). */
-function code(s: string): string {
-  return `\`${echo(s)}\``;
+/** The person's text, named in bold: echoed safely (bounded, no controls). */
+function typed(s: string): TextPart {
+  return bold(echo(s));
 }
 
-/** Quotes text the bot composed (keywords, usage, normalised ids and statuses): shown in full. */
-function ours(s: string): string {
-  return `\`${s}\``;
+/** A word the bot composed (keyword, usage, normalised id or status), named in bold and shown in full. */
+function word(s: string): TextPart {
+  return bold(s);
 }
 
-function failure(reason: ParseFailureReason, message: string, suggestion?: string): ParseFailure {
+function failure(reason: ParseFailureReason, message: RichText, suggestion?: string): ParseFailure {
   return suggestion === undefined ? { kind: 'invalid', reason, message } : { kind: 'invalid', reason, message, suggestion };
 }
 
-function openForm(uploadId?: string, status?: UploadStatus, problem?: string): Extract<Command, { kind: 'openForm' }> {
+function openForm(uploadId?: string, status?: UploadStatus, problem?: RichText): Extract<Command, { kind: 'openForm' }> {
   return {
     kind: 'openForm',
     ...(uploadId !== undefined && { uploadId }),
     ...(status !== undefined && { status }),
-    ...(problem !== undefined && problem !== '' && { problem }),
+    ...(problem !== undefined && problem.length > 0 && { problem }),
   };
 }
 

@@ -14,7 +14,8 @@ import {
   type CardAttachment,
   cardTime,
 } from '../../cards';
-import { UPLOAD_STATUSES, isUploadId, parseCommand } from '../../bot/commands/parse';
+import { type ParseFailure, UPLOAD_STATUSES, isUploadId, parseCommand } from '../../bot/commands/parse';
+import { saidOnCard } from '../support/rich-text';
 
 const ID = '8d639524-9524-8d63-2495-638d2495638d';
 const KEY = 'q0Yc3nYq1m8nq0b7o2mQm3cQk9xF0nB1h7bq5d2x0Zs';
@@ -133,16 +134,19 @@ const texts = (card: CardAttachment) =>
   nodes(card.content.body)
     .filter((n) => n.type === 'TextBlock' || n.type === 'TextRun')
     .map((n) => n.text as string);
-/** Text as a reader sees it: each RichTextBlock's runs joined. */
+/** Text as a reader sees it: each RichTextBlock's runs joined, without the invisible line-break opportunities. */
 const sentences = (card: CardAttachment) =>
-  ofType(card, 'RichTextBlock').map((block) => (block.inlines as Node[]).map((run) => run.text).join(''));
+  ofType(card, 'RichTextBlock').map((block) => (block.inlines as Node[]).map((run) => String(run.text).replace(/\u200b/g, '')).join(''));
 /** Buttons (the body's Action.Execute), not the refresh action. */
 const executes = (card: CardAttachment) => nodes(card.content.body).filter((n) => n.type === 'Action.Execute');
 
 // --- typical data for every card -----------------------------------------------------------------------------------
 
 const typical: Record<string, () => CardAttachment> = {
-  help: () => cards.helpCard({ problem: '`completed` is not a status — did you mean `complete`?', suggestion: `set upload ${ID} to complete` }),
+  help: () => {
+    const failure = parseCommand(`set upload ${ID} to completed`) as ParseFailure;
+    return cards.helpCard({ problem: failure.message, suggestion: failure.suggestion });
+  },
   helpPlain: () => cards.helpCard(),
   setUploadForm: () => cards.setUploadFormCard({ uploadId: ID, status: 'pending', problem: 'Choose a status.' }),
   setUploadFormEmpty: () => cards.setUploadFormCard(),
@@ -289,7 +293,11 @@ describe('dates', () => {
 describe('help', () => {
   test('names the problem and the suggestion, lists every command, and offers the form', () => {
     const card = typical.help!();
-    expect(sentences(card)).toContain('`completed` is not a status — did you mean `complete`?');
+    expect(sentences(card)).toContain('completed is not a status — did you mean complete? The statuses are noUpload, pending, complete and error.');
+    // The words it is about are bold TextRuns, not Markdown (Teams shows backticks literally).
+    expect(saidOnCard(card)).toContain(
+      '**completed** is not a status — did you mean **complete**? The statuses are **noUpload**, **pending**, **complete** and **error**.',
+    );
     expect(sentences(card)).toContain(`Try: set upload ${ID} to complete`);
     for (const { usage, explanation } of HELP_COMMANDS) {
       expect(sentences(card)).toContain(usage);
@@ -297,6 +305,18 @@ describe('help', () => {
     }
     expect(sentences(card)).toContain('Statuses: noUpload, pending, complete, error');
     expect(card.content.actions).toEqual([{ type: 'Action.Submit', title: "Set an upload's status", data: { action: SUBMIT_ACTIONS.openForm } }]);
+  });
+
+  test('a problem as rich text is bounded in all, keeps the spaces between runs and drops empty runs', () => {
+    const card = cards.helpCard({ problem: [{ text: '  ' }, { text: 'x'.repeat(300), bold: true }, { text: ' is not ' }, { text: '' }, { text: 'y'.repeat(400), bold: true }] });
+    const [problem] = ofType(card, 'RichTextBlock');
+    expect((problem!.inlines as Node[]).map((run) => [String(run.text).replace(/\u200b/g, '').length, run.weight])).toEqual([
+      [300, 'Bolder'],
+      [8, 'Default'],
+      [292, 'Bolder'],
+    ]);
+    expect(sentences(card)[0]!.endsWith('y…')).toBe(true);
+    expect(checkCard(card)).toEqual([]);
   });
 
   test('without a problem there is no problem box; `help` is not offered as its own suggestion', () => {
@@ -510,6 +530,26 @@ describe('notice and graphError', () => {
     expect(checkCard(card)).toEqual([]);
     expect(sentences(card)).toEqual(expect.arrayContaining(['Microsoft Graph did not make the change', 'unknown']));
     expect(JSON.stringify(card)).not.toContain('request-id');
+  });
+});
+
+describe('long words in TextRuns can break (a RichTextBlock does not break inside a word)', () => {
+  test.each<[string, string]>([
+    ['DeviceManagementServiceConfig.ReadWrite.All', 'DeviceManagementServ\u200biceConfig.\u200bReadWrite.\u200bAll'],
+    ['https://fef.amsub0302.manage.microsoft.com/a?b=c', 'https:\u200b/\u200b/\u200bfef.\u200bamsub0302.\u200bmanage.\u200bmicrosoft.\u200bcom/\u200ba?\u200bb=\u200bc'],
+    ['x'.repeat(45), `${'x'.repeat(20)}\u200b${'x'.repeat(20)}\u200b${'x'.repeat(5)}`],
+    [ID, ID], // hyphens already break
+    ['Maximiliana-Theodora von Hohenzollern-Sigmaringen', 'Maximiliana-Theodora von Hohenzollern-Sigmaringen'],
+    ['a short sentence, with punctuation.', 'a short sentence, with punctuation.'],
+  ])('%j', (input, expected) => {
+    expect(cards.breakable(input)).toBe(expected);
+  });
+
+  test('only TextRuns: input values and action data keep the text as it was', () => {
+    const long = 'x'.repeat(39);
+    const card = cards.setUploadFormCard({ uploadId: long, problem: [{ text: long, bold: true }] });
+    expect(nodes(card.content).find((n) => n.type === 'Input.Text')!.value).toBe(long);
+    expect(ofType(card, 'TextRun')[0]!.text).toBe(`${'x'.repeat(20)}\u200b${'x'.repeat(19)}`);
   });
 });
 

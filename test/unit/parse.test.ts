@@ -1,4 +1,6 @@
 import { EXAMPLE_UPLOAD_ID } from '../../cards/ids';
+import { type RichText, plainText } from '../../cards/text';
+import { said } from '../support/rich-text';
 import {
   type Command,
   type ParseFailure,
@@ -16,7 +18,7 @@ import {
 const ID = '8d639524-9524-8d63-2495-638d2495638d';
 const ID_UPPER = ID.toUpperCase();
 const OTHER_ID = '0f0e0d0c-0b0a-0908-0706-050403020100';
-const STATUS_LIST_IN_MESSAGE = ['`noUpload`', '`pending`', '`complete`', '`error`'];
+const STATUS_LIST_IN_MESSAGE = ['**noUpload**', '**pending**', '**complete**', '**error**'];
 
 function expectInvalid(result: Command | ParseFailure): ParseFailure {
   expect(result.kind).toBe('invalid');
@@ -95,9 +97,9 @@ describe('parseCommand: `set upload` with parts missing opens the form', () => {
 
   test('a bad id without a status opens the form and says what was wrong with the id', () => {
     const result = parseCommand('set upload xyz');
-    expect(result).toEqual({ kind: 'openForm', problem: expect.any(String) });
-    const { problem } = result as { problem: string };
-    expect(problem).toContain('`xyz` is not a valid upload id');
+    expect(result).toEqual({ kind: 'openForm', problem: expect.any(Array) });
+    const problem = said((result as { problem: RichText }).problem);
+    expect(problem).toContain('**xyz** is not a valid upload id');
     expect(problem).toContain(EXAMPLE_UPLOAD_ID);
   });
 
@@ -105,7 +107,7 @@ describe('parseCommand: `set upload` with parts missing opens the form', () => {
     const result = parseCommand('set upload to completed');
     expect(result).toMatchObject({ kind: 'openForm' });
     expect(result).not.toHaveProperty('status');
-    expect((result as { problem: string }).problem).toContain('`completed` is not a status — did you mean `complete`?');
+    expect(said((result as { problem: RichText }).problem)).toContain('**completed** is not a status — did you mean **complete**?');
   });
 });
 
@@ -115,7 +117,7 @@ describe('parseCommand: failures name what was wrong', () => {
     (text) => {
       const failure = expectInvalid(parseCommand(text));
       expect(failure.reason).toBe('empty');
-      expect(failure.message).toMatch(/empty/);
+      expect(said(failure.message)).toMatch(/empty/);
       expect(failure.suggestion).toBe('help');
     },
   );
@@ -126,7 +128,7 @@ describe('parseCommand: failures name what was wrong', () => {
     expect(parseCommand(atLimit)).toEqual({ kind: 'help' });
     const failure = expectInvalid(parseCommand(`${atLimit}x`));
     expect(failure.reason).toBe('tooLong');
-    expect(failure.message).toContain(String(MAX_COMMAND_LENGTH));
+    expect(said(failure.message)).toContain(String(MAX_COMMAND_LENGTH));
   });
 
   test('a 20,000-character message is refused by its length alone, without scanning the text', () => {
@@ -137,7 +139,7 @@ describe('parseCommand: failures name what was wrong', () => {
     try {
       const failure = expectInvalid(parseCommand(huge));
       expect(failure.reason).toBe('tooLong');
-      expect(failure.message).toContain('20,000 characters');
+      expect(said(failure.message)).toContain('20,000 characters');
       for (const scan of scans) expect(scan).not.toHaveBeenCalled();
     } finally {
       for (const scan of scans) scan.mockRestore();
@@ -147,8 +149,8 @@ describe('parseCommand: failures name what was wrong', () => {
   test('`completed` → did you mean `complete`, listing the statuses, with the corrected command', () => {
     const failure = expectInvalid(parseCommand(`set upload ${ID} to completed`));
     expect(failure.reason).toBe('badStatus');
-    expect(failure.message).toContain('`completed` is not a status — did you mean `complete`?');
-    for (const status of STATUS_LIST_IN_MESSAGE) expect(failure.message).toContain(status);
+    expect(said(failure.message)).toContain('**completed** is not a status — did you mean **complete**?');
+    for (const status of STATUS_LIST_IN_MESSAGE) expect(said(failure.message)).toContain(status);
     expect(failure.suggestion).toBe(`set upload ${ID} to complete`);
   });
 
@@ -164,44 +166,44 @@ describe('parseCommand: failures name what was wrong', () => {
   ])('status %j suggests %j', (typed, status) => {
     const failure = expectInvalid(parseCommand(`set upload ${ID} to ${typed}`));
     expect(failure.reason).toBe('badStatus');
-    expect(failure.message).toContain(`did you mean \`${status}\`?`);
+    expect(said(failure.message)).toContain(`did you mean **${status}**?`);
     expect(failure.suggestion).toBe(`set upload ${ID} to ${status}`);
   });
 
   test('a status with no close match lists the statuses and suggests nothing', () => {
     const failure = expectInvalid(parseCommand(`set upload ${ID} to banana`));
     expect(failure.reason).toBe('badStatus');
-    expect(failure.message).toContain('`banana` is not a status');
-    expect(failure.message).not.toContain('did you mean');
-    for (const status of STATUS_LIST_IN_MESSAGE) expect(failure.message).toContain(status);
+    expect(said(failure.message)).toContain('**banana** is not a status');
+    expect(said(failure.message)).not.toContain('did you mean');
+    for (const status of STATUS_LIST_IN_MESSAGE) expect(said(failure.message)).toContain(status);
     expect(failure.suggestion).toBeUndefined();
   });
 
   test.each<[string, string, string | undefined]>([
-    ['1234', '`1234` is not a valid upload id', undefined],
+    ['1234', '**1234** is not a valid upload id', undefined],
     [ID.slice(0, -1), 'it has 35 characters; a GUID has 36', undefined],
-    [`${ID.slice(0, -1)}g`, '`g` is not a hexadecimal digit', undefined],
+    [`${ID.slice(0, -1)}g`, '**g** is not a hexadecimal digit', undefined],
     ['8d6395249-524-8d63-2495-638d2495638d', 'groups of digits must be 8-4-4-4-12', undefined],
     [`{${ID}`, 'is not a valid upload id', undefined],
   ])('bad id %j in a full command is an error that shows what a GUID looks like', (id, fragment) => {
     const failure = expectInvalid(parseCommand(`set upload ${id} to complete`));
     expect(failure.reason).toBe('badId');
-    expect(failure.message).toContain(fragment);
-    expect(failure.message).toContain(`a GUID like \`${EXAMPLE_UPLOAD_ID}\``);
+    expect(said(failure.message)).toContain(fragment);
+    expect(said(failure.message)).toContain(`a GUID like **${EXAMPLE_UPLOAD_ID}**`);
   });
 
   test('show upload: missing id, bad id, extra words', () => {
     const missing = expectInvalid(parseCommand('show upload'));
     expect(missing).toMatchObject({ reason: 'syntax', suggestion: 'show upload <id>' });
-    expect(missing.message).toContain('needs the id');
+    expect(said(missing.message)).toContain('needs the id');
 
     const bad = expectInvalid(parseCommand('show upload latest'));
     expect(bad.reason).toBe('badId');
-    expect(bad.message).toContain('`latest`');
+    expect(said(bad.message)).toContain('**latest**');
 
     const extra = expectInvalid(parseCommand(`show upload ${ID} now`));
     expect(extra).toMatchObject({ reason: 'syntax', suggestion: `show upload ${ID}` });
-    expect(extra.message).toContain('`now`');
+    expect(said(extra.message)).toContain('**now**');
   });
 
   test.each<[string, string]>([
@@ -225,21 +227,21 @@ describe('parseCommand: failures name what was wrong', () => {
     const failure = expectInvalid(parseCommand(text));
     expect(failure.reason).toBe('unknownCommand');
     expect(failure.suggestion).toBe(suggestion);
-    expect(failure.message).toContain(`is not a command I know — did you mean \`${suggestion}\`?`);
+    expect(said(failure.message)).toContain(`is not a command I know — did you mean **${suggestion}**?`);
   });
 
   test.each(['hi', 'sign in', 'login', 'unsub please', 'what now', 'xyzzy plugh'])('unknown command %j without a close match suggests help', (text) => {
     const failure = expectInvalid(parseCommand(text));
     expect(failure.reason).toBe('unknownCommand');
     expect(failure.suggestion).toBe('help');
-    expect(failure.message).toContain(`\`${text.split(' ')[0]}\` is not a command I know`);
-    expect(failure.message).toContain('type `help`');
+    expect(said(failure.message)).toContain(`**${text.split(' ')[0]}** is not a command I know`);
+    expect(said(failure.message)).toContain('type **help**');
   });
 
   test('`set` followed by something other than `upload`', () => {
     const typo = expectInvalid(parseCommand(`set uplaod ${ID} to error`));
     expect(typo).toMatchObject({ reason: 'syntax', suggestion: `set upload ${ID} to error` });
-    expect(typo.message).toContain('`set` must be followed by `upload`, not `uplaod`');
+    expect(said(typo.message)).toContain('**set** must be followed by **upload**, not **uplaod**');
 
     const other = expectInvalid(parseCommand('set status to complete'));
     expect(other).toMatchObject({ reason: 'syntax', suggestion: 'set upload <id> to <status>' });
@@ -252,7 +254,7 @@ describe('parseCommand: failures name what was wrong', () => {
   ])('%j: commands without arguments refuse extra words', (text, suggestion) => {
     const failure = expectInvalid(parseCommand(text));
     expect(failure).toMatchObject({ reason: 'syntax', suggestion });
-    expect(failure.message).toContain('takes no extra words');
+    expect(said(failure.message)).toContain('takes no extra words');
   });
 });
 
@@ -260,34 +262,60 @@ describe('parseCommand: echoed text is bounded and inert', () => {
   test('template expressions come back literally', () => {
     const failure = expectInvalid(parseCommand('set upload ${$root.secret} to complete'));
     expect(failure.reason).toBe('badId');
-    expect(failure.message).toContain('`${$root.secret}` is not a valid upload id');
+    expect(said(failure.message)).toContain('**${$root.secret}** is not a valid upload id');
 
     const unknown = expectInvalid(parseCommand("${join(split('a,b', ','), '')}"));
     expect(unknown.reason).toBe('unknownCommand');
-    expect(unknown.message).toContain("${join(split('a,b',");
+    expect(said(unknown.message)).toContain("${join(split('a,b',");
   });
 
   test('long input is truncated in the message', () => {
     const failure = expectInvalid(parseCommand(`set upload ${'a'.repeat(300)} to complete`));
-    expect(failure.message).toContain(`\`${'a'.repeat(39)}…\``);
-    expect(failure.message).not.toContain('a'.repeat(41));
-    expect(failure.message.length).toBeLessThan(200);
+    expect(said(failure.message)).toContain(`**${'a'.repeat(39)}…**`);
+    expect(said(failure.message)).not.toContain('a'.repeat(41));
+    expect(plainText(failure.message).length).toBeLessThan(200);
   });
 
-  test('backticks and control characters cannot break the quoting', () => {
-    const failure = expectInvalid(parseCommand('set upload x`y`z to complete'));
-    expect(failure.message).toContain("`x'y'z`");
+  test('typed text is one bold run, shown as typed (Markdown in it stays text), without control characters', () => {
+    const failure = expectInvalid(parseCommand('set upload x`y`z**w**[a](https://evil.example) to complete'));
+    expect(failure.message[0]).toEqual({ text: 'x`y`z**w**[a](https://evil.example)', bold: true });
+    expect(failure.message.filter((part) => part.bold)).toHaveLength(2); // what was typed, and the example id
 
     const bidi = expectInvalid(parseCommand('evil\u202etxt.exe'));
-    expect(bidi.message).not.toMatch(/[\u202e\u0000-\u001f]/);
-    expect(bidi.message).toContain('`evil txt.exe`');
+    expect(said(bidi.message)).not.toMatch(/[\u202e\u0000-\u001f]/);
+    expect(said(bidi.message)).toContain('**evil txt.exe**');
   });
 
   test('a long emoji run is not cut inside a surrogate pair', () => {
     const failure = expectInvalid(parseCommand('😀'.repeat(60)));
-    const quoted = /`([^`]*)`/.exec(failure.message)![1]!;
+    const quoted = failure.message[0]!.text;
     expect(quoted.endsWith('…')).toBe(true);
     expect(quoted).toBe(`${'😀'.repeat(39)}…`);
+  });
+});
+
+describe('messages are rich text, never Markdown', () => {
+  test.each([
+    `set upload ${ID} to completed`,
+    `set upload ${ID} to banana`,
+    'set upload 1234 to complete',
+    `set upload ${ID.slice(0, -1)}g to complete`,
+    `show upload ${ID} now`,
+    'show upload',
+    `set uplaod ${ID} to error`,
+    'subscribe please',
+    'halp',
+    'xyzzy',
+    `update upload ${ID} to done`,
+    '',
+    'x'.repeat(MAX_COMMAND_LENGTH + 1),
+  ])('%j: the words it names are bold parts, and no part carries a Markdown mark', (text) => {
+    const { message } = expectInvalid(parseCommand(text));
+    for (const part of message) {
+      expect(part.text).not.toMatch(/`|\*\*|__/);
+      expect(part.text).not.toBe('');
+    }
+    if (text !== '' && text.length <= MAX_COMMAND_LENGTH) expect(message.some((part) => part.bold)).toBe(true);
   });
 });
 
@@ -395,17 +423,22 @@ describe('parseFormSubmission', () => {
 
   test('anything invalid reopens the form with the valid parts kept and the problem named', () => {
     const badId = parseFormSubmission({ uploadId: 'nope', status: 'pending' });
-    expect(badId).toEqual({ kind: 'openForm', status: 'pending', problem: expect.stringContaining('`nope` is not a valid upload id') });
+    expect(badId).toMatchObject({ kind: 'openForm', status: 'pending' });
+    expect(said((badId as { problem: RichText }).problem)).toContain('**nope** is not a valid upload id');
 
     const badStatus = parseFormSubmission({ uploadId: ID, status: 'completed' });
-    expect(badStatus).toEqual({ kind: 'openForm', uploadId: ID, problem: expect.stringContaining('did you mean `complete`?') });
+    expect(badStatus).toMatchObject({ kind: 'openForm', uploadId: ID });
+    expect(said((badStatus as { problem: RichText }).problem)).toContain('did you mean **complete**?');
+
+    const both = parseFormSubmission({ uploadId: 'nope', status: 'completed' });
+    expect(said((both as { problem: RichText }).problem)).toMatch(/^\*\*nope\*\* is not a valid upload id .*\. \*\*completed\*\* is not a status/);
 
     const empty = parseFormSubmission({ action: 'submitForm' });
     expect(empty).toMatchObject({ kind: 'openForm' });
-    expect((empty as { problem: string }).problem).toBe('Enter the upload id. Choose a status.');
+    expect((empty as { problem: RichText }).problem).toEqual([{ text: 'Enter the upload id. Choose a status.' }]);
 
     for (const junk of [undefined, null, 'text', 42, [ID, 'complete'], { uploadId: 7, status: ['complete'] }]) {
-      expect(parseFormSubmission(junk)).toEqual({ kind: 'openForm', problem: 'Enter the upload id. Choose a status.' });
+      expect(parseFormSubmission(junk)).toEqual({ kind: 'openForm', problem: [{ text: 'Enter the upload id. Choose a status.' }] });
     }
   });
 });

@@ -4,29 +4,36 @@
  */
 import { EXAMPLE_UPLOAD_ID } from '../../../cards/ids';
 import { MAX_BODY_BYTES } from '../../../bot/server';
+import { saidOnCard } from '../../support/rich-text';
 import { SEED, cardText, patches, postedCards, turnLines, useWorld } from './helpers';
+
+/** The card's rich text with its bold runs between `**` (the words a message is about). */
+const said = (card: unknown) => saidOnCard(card).join(' ');
 
 describe('bad input', () => {
   const world = useWorld();
   it.each([
-    [`set upload 1234 to complete`, '`1234` is not a valid upload id — an upload id is a GUID like `8d639524-9524-8d63-2495-638d2495638d`.'],
-    [`show upload 6b1e8d2f-4c3a-4f9b-8e7d-2a3b4c5d6e7g`, '`6b1e8d2f-4c3a-4f9b-8e7d-2a3b4c5d6e7g` is not a valid upload id (`g` is not a hexadecimal digit)'],
+    [`set upload 1234 to complete`, '**1234** is not a valid upload id — an upload id is a GUID like **8d639524-9524-8d63-2495-638d2495638d**.'],
+    [`show upload 6b1e8d2f-4c3a-4f9b-8e7d-2a3b4c5d6e7g`, '**6b1e8d2f-4c3a-4f9b-8e7d-2a3b4c5d6e7g** is not a valid upload id (**g** is not a hexadecimal digit)'],
     [`set upload 6b1e8d2f-4c3a-4f9b-8e7d-2a3b4c5d6e7 to pending`, '(it has 35 characters; a GUID has 36)'],
   ])('a malformed id in %j says what a GUID looks like', async (text, expected) => {
     const w = world();
     const turn = await w.teams.personalChat('alex').send(text);
     const card = postedCards(turn)[0];
-    expect(cardText(card)).toContain(expected);
+    expect(said(card)).toContain(expected);
     expect(cardText(card)).toContain(EXAMPLE_UPLOAD_ID);
+    expect(JSON.stringify(card)).not.toContain('`');
     expect(turn.invokes).toEqual([]); // no sign-in for a command that cannot run
     expect(w.graph.requests()).toEqual([]);
   });
 
-  it('`completed` → "did you mean `complete`?", the valid list, and the corrected command to type', async () => {
+  it('**completed** → "did you mean **complete**?", the valid list, and the corrected command to type', async () => {
     const w = world();
     const turn = await w.teams.personalChat('alex').send(`set upload ${SEED.pending} to completed`);
     const text = cardText(postedCards(turn)[0]);
-    expect(text).toContain('`completed` is not a status — did you mean `complete`? The statuses are `noUpload`, `pending`, `complete` and `error`.');
+    expect(said(postedCards(turn)[0])).toContain(
+      '**completed** is not a status — did you mean **complete**? The statuses are **noUpload**, **pending**, **complete** and **error**.',
+    );
     expect(text).toContain(`set upload ${SEED.pending} to complete`);
     expect(w.graph.requests()).toEqual([]);
   });
@@ -34,13 +41,13 @@ describe('bad input', () => {
   it('an unknown status with no close match lists the valid ones', async () => {
     const w = world();
     const turn = await w.teams.personalChat('alex').send(`set upload ${SEED.pending} to banana`);
-    expect(cardText(postedCards(turn)[0])).toContain('`banana` is not a status — the statuses are `noUpload`, `pending`, `complete` and `error`.');
+    expect(said(postedCards(turn)[0])).toContain('**banana** is not a status — the statuses are **noUpload**, **pending**, **complete** and **error**.');
   });
 
   it('an unknown command suggests the right one', async () => {
     const w = world();
     const turn = await w.teams.personalChat('alex').send(`update upload ${SEED.pending} to done`);
-    expect(cardText(postedCards(turn)[0])).toContain(`did you mean \`set upload ${SEED.pending} to complete\`?`);
+    expect(said(postedCards(turn)[0])).toContain(`**update** is not a command I know — did you mean **set upload ${SEED.pending} to complete**?`);
     expect(patches(w)).toBe(0);
   });
 
@@ -66,14 +73,14 @@ describe('bad input', () => {
   });
 
   it.each([
-    ['show upload ${$root.key}', '`${$root.key}` is not a valid upload id'],
-    [`set upload ${SEED.pending} to \${status}`, '`${status}` is not a status'],
-    ['${if(true, "help", "x")}', '`${if(true,` is not a command I know'],
+    ['show upload ${$root.key}', '**${$root.key}** is not a valid upload id'],
+    [`set upload ${SEED.pending} to \${status}`, '**${status}** is not a status'],
+    ['${if(true, "help", "x")}', '**${if(true,** is not a command I know'],
   ])('template expressions stay inert: %j', async (typed, expected) => {
     const w = world();
     const turn = await w.teams.personalChat('alex').send(typed);
     const card = postedCards(turn)[0]!;
-    expect(cardText(card)).toContain(expected);
+    expect(said(card)).toContain(expected);
     expect(patches(w)).toBe(0);
   });
 
@@ -91,8 +98,8 @@ describe('bad input', () => {
     const [reply] = w.teams.sent(chat.conversationId).slice(before);
     const card = (reply!.activity!.attachments as Array<{ content: Record<string, any> }>)[0]!.content;
     const text = cardText(card);
-    expect(text).toContain('`${$root.idRegex}` is not a valid upload id');
-    expect(text).toContain('`${exampleId}` is not a status');
+    expect(said(card)).toContain('**${$root.idRegex}** is not a valid upload id');
+    expect(said(card)).toContain('**${exampleId}** is not a status');
     // The prefilled id input does not receive the template's own data either.
     expect(JSON.stringify(card)).not.toContain('"value":"^');
     expect(patches(w)).toBe(0);

@@ -4,6 +4,7 @@
  */
 import { EXAMPLE_UPLOAD_ID } from '../../../cards/ids';
 import { inputsOf } from '../../../sandbox/teams/cards';
+import { saidOnCard } from '../../support/rich-text';
 import { SEED, buttonTitles, cardText, patches, postedCards, useWorld } from './helpers';
 
 describe('the set-upload form', () => {
@@ -70,10 +71,10 @@ describe('the set-upload form', () => {
     expect(answer.status).toBe(200);
     const [reply] = w.teams.sent(chat.conversationId).slice(before);
     const card = (reply!.activity!.attachments as Array<{ content: Record<string, unknown> }>)[0]!.content;
-    const text = cardText(card);
-    expect(text).toContain('`g` is not a hexadecimal digit');
-    expect(text).toContain(`an upload id is a GUID like \`${EXAMPLE_UPLOAD_ID}\``);
-    expect(text).toContain('`completed` is not a status — did you mean `complete`?');
+    const text = saidOnCard(card).join(' ');
+    expect(text).toContain('**g** is not a hexadecimal digit');
+    expect(text).toContain(`an upload id is a GUID like **${EXAMPLE_UPLOAD_ID}**`);
+    expect(text).toContain('**completed** is not a status — did you mean **complete**?');
     expect(inputsOf(card).map((i) => i.id)).toEqual(['uploadId', 'status']);
     expect(w.graph.requests()).toEqual([]);
     expect(w.entra.stats().oboCalls).toBe(0);

@@ -91,8 +91,9 @@ export function cardText(card: Card | undefined): string {
   };
   visit(card.body);
   visit(card.actions);
-  // Separate blocks with a space; TextRuns of one sentence stay readable either way.
-  return parts.join(' ').replace(/\s+/g, ' ');
+  // Separate blocks with a space; TextRuns of one sentence stay readable either way. Zero-width spaces (where a
+  // long word may break) are invisible.
+  return parts.join(' ').replace(/\u200b/g, '').replace(/\s+/g, ' ');
 }
 
 /** Titles of the buttons a card shows (Action.Execute / Action.Submit …), in order. */

@@ -1,0 +1,225 @@
+/**
+ * Every card template expanded the way the bot expands it, with representative data and with the longest
+ * values the bot can produce: a 256-character display name (Entra's and the notify API's limit), the longest
+ * parser messages, Graph and Entra error texts of realistic length (from fixtures/real-cloud), a 500-character
+ * notify note. Where the bot has a builder of its own (parser, error cards, welcome, subscriptions, change
+ * notifications, views), the sample goes through it, so the sheet shows what people get.
+ */
+import { type ParseFailure, parseCommand, parseFormSubmission } from '../../bot/commands/parse';
+import { BotError } from '../../bot/errors';
+import { cardForError } from '../../bot/handlers/respond';
+import { welcomeCard } from '../../bot/handlers/installation';
+import { subscriptionsCard } from '../../bot/handlers/subscriptions';
+import { ACTOR_MAX_CHARS, NOTE_MAX_CHARS } from '../../bot/handlers/notify';
+import { notificationCard } from '../../bot/notifications/service';
+import type { TeamRecord } from '../../bot/notifications/registry';
+import * as cards from '../../cards';
+import { plainText } from '../../cards/text';
+import type { CardSample } from './card-renderer';
+
+const ID = '8d639524-9524-8d63-2495-638d2495638d';
+const OTHER_ID = '0f0e0d0c-0b0a-0908-0706-050403020100';
+const KEY = 'q0Yc3nYq1m8nq0b7o2mQm3cQk9xF0nB1h7bq5d2x0Zs';
+const MRI = '29:1uMVvhoAyfTqdMsyvHL0qlJTTfQF9MOUSI8_cQts2kdSWEZVDyJO2jz-7l8Wc4wUuCpGHYdxkQk8xzqkZtlJJrTkQ';
+const REQUEST_ID = 'c1f0e8a4-5b7e-4a1d-9b1f-2b0b1c2d3e4f';
+/** Graph's own example timestamp: seven fractional digits and an offset. */
+const CREATED = '2016-12-31T23:59:45.8788427-08:00';
+const AT = Date.UTC(2025, 5, 1, 10, 42, 7);
+
+/** Words until exactly `length` characters: long values as people write them, with spaces. */
+function words(length: number, vocabulary: string): string {
+  let out = '';
+  const list = vocabulary.split(' ');
+  for (let i = 0; out.length < length; i++) out += (out ? ' ' : '') + list[i % list.length];
+  return out.slice(0, length).trimEnd().padEnd(length, 'x');
+}
+
+export const LONGEST_NAME = words(ACTOR_MAX_CHARS, 'Maximiliana-Theodora Wilhelmina von Hohenzollern-Sigmaringen Bartholomew Featherstonehaugh (Intune Operations, EMEA)');
+export const LONGEST_NOTE = words(
+  NOTE_MAX_CHARS,
+  'Nightly import from the procurement pipeline: 1,240 hardware hashes from the March order of Contoso laptops, batch 7 of 9, ticket CHG-0042917;',
+);
+const CHANNEL = 'Autopilot deployments — EMEA rollout wave 3 (pilot)'; // Teams allows 50
+
+/** Intune puts its own JSON document in Graph's error.message (fixtures/real-cloud/intune-429-no-retry-after.json). */
+const INTUNE_MESSAGE =
+  '{\r\n  "_version": 3,\r\n  "Message": "An error has occurred - Operation ID (for customer support): 00000000-0000-0000-0000-000000000000 - Activity ID: 9c3e581b-8053-479b-93f5-4c6ee6ee023e - Url: https://fef.amsub0302.manage.microsoft.com/StatelessAuditingFEService/98cf933b-ffff-8881-0601-032415301251/deviceManagement/auditEvents?api-version=2022-06-14",\r\n  "CustomApiErrorPhrase": "",\r\n  "RetryAfter": null,\r\n  "ErrorSourceService": "",\r\n  "HttpHeaders": "{}"\r\n}';
+/** fixtures/real-cloud/graph-400-segment-not-found.json, with the segment this bot asks for. */
+const SEGMENT_MESSAGE = "Resource not found for the segment 'importedWindowsAutopilotDeviceIdentityUploads'.";
+
+/** Inputs whose parser messages are the longest of their kind (typed text is echoed up to 40 characters). */
+const HELP_INPUTS = [
+  `set upload ${ID} to completed`, // DESIGN.md's example
+  `update upload ${ID} to done`,
+  `show upload ${ID} ${'and-then-some-more-words '.repeat(3)}`,
+  `set upload ${ID.slice(0, -1)}g to complete`,
+  `set upload {${ID}0} to complete`,
+  `set uplaod ${ID} to error`,
+  `set upload ${ID} to ${'x'.repeat(60)}`,
+  `${'ü'.repeat(60)} upload`,
+  `subscriptions for ${'every channel '.repeat(10)}`,
+  `set upload ${ID} to complete ${'x'.repeat(600)}`,
+];
+
+function failure(text: string): ParseFailure {
+  const parsed = parseCommand(text);
+  if (parsed.kind !== 'invalid') throw new Error(`${JSON.stringify(text)} parsed; a sample needs a failure`);
+  return parsed;
+}
+
+/** The help-card samples: the DESIGN.md example, and the three longest messages of the list. */
+function helpSamples(): CardSample[] {
+  const failures = HELP_INPUTS.map((text) => ({ text, failure: failure(text) }));
+  const longest = [...failures].sort((a, b) => plainText(b.failure.message).length - plainText(a.failure.message).length).slice(0, 3);
+  return [failures[0]!, ...longest.filter((f) => f !== failures[0])].map(({ failure: f }, i) => ({
+    template: 'help',
+    name: i === 0 ? 'help — a status that is not one' : `help — long parser message ${i} (${f.reason})`,
+    card: cards.helpCard({ problem: f.message, suggestion: f.suggestion }),
+  }));
+}
+
+function formSamples(): CardSample[] {
+  const both = parseFormSubmission({ uploadId: `${ID.slice(0, -1)}g-and-more-text-after-it`, status: 'completed-yesterday-evening' });
+  const partial = parseCommand('set upload to finished');
+  return [
+    { template: 'setUploadForm', name: 'setUploadForm — empty', card: cards.setUploadFormCard() },
+    { template: 'setUploadForm', name: 'setUploadForm — prefilled', card: cards.setUploadFormCard({ uploadId: ID, status: 'complete' }) },
+    {
+      template: 'setUploadForm',
+      name: 'setUploadForm — both inputs wrong (the longest form problem)',
+      card: cards.setUploadFormCard(both.kind === 'openForm' ? { uploadId: both.uploadId, status: both.status, problem: both.problem } : {}),
+    },
+    {
+      template: 'setUploadForm',
+      name: 'setUploadForm — status not one',
+      card: cards.setUploadFormCard(partial.kind === 'openForm' ? { status: partial.status, problem: partial.problem } : {}),
+    },
+  ];
+}
+
+function teamRecord(): TeamRecord {
+  const channel = (id: string, name: string, by?: string) => ({ id, name, subscribed: true, by, since: AT });
+  return {
+    teamId: '19:team',
+    tenantId: 't',
+    serviceUrl: 'https://smba.trafficmanager.net/emea/',
+    name: 'Intune Operations',
+    installed: true,
+    deleted: false,
+    channels: { a: channel('a', 'General', LONGEST_NAME), b: channel('b', CHANNEL, 'Alex Wilber'), c: channel('c', 'Servicedesk') },
+    pruned: [{ channelId: 'd', channelName: 'Old pilot (archived)', reason: 'the bot was removed from the team (403 BotNotInConversationRoster)', at: AT }],
+    deadLetters: [
+      {
+        channelId: 'b',
+        channelName: CHANNEL,
+        deliveryId: 'x',
+        uploadId: ID,
+        reason: 'Teams kept answering 429 Too Many Requests after 8 attempts over 10 minutes (the bot has been throttled).',
+        at: AT,
+      },
+    ],
+    updatedAt: AT,
+  };
+}
+
+const err = (code: ConstructorParameters<typeof BotError>[0], message: string, details: ConstructorParameters<typeof BotError>[2] = {}) =>
+  new BotError(code, message, details);
+
+export function cardSamples(): CardSample[] {
+  const confirm = (requested: cards.CardUploadStatus, current: cards.ReportedStatus, mri?: string) =>
+    cards.confirmChangeCard({
+      key: KEY,
+      uploadId: ID,
+      createdDateTimeUtc: CREATED,
+      currentStatus: current,
+      requestedStatus: requested,
+      requesterName: LONGEST_NAME,
+      expiresAt: AT + 10 * 60_000,
+      requesterMri: mri,
+    });
+  const graph = (code: ConstructorParameters<typeof BotError>[0], message: string, serviceCode: string) =>
+    cardForError(err(code, message, { serviceCode, requestId: REQUEST_ID }));
+
+  return [
+    ...helpSamples(),
+    { template: 'help', name: 'help — the command list', card: cards.helpCard() },
+    ...formSamples(),
+    { template: 'confirmChange', name: 'confirmChange — longest requester name, channel view (refresh)', card: confirm('complete', 'pending', MRI) },
+    { template: 'confirmChange', name: 'confirmChange — already in that status', card: confirm('error', 'error') },
+    { template: 'confirmChange', name: 'confirmChange — a status Graph added later', card: confirm('noUpload', 'unknownFutureValue') },
+    {
+      template: 'pendingChannel',
+      name: 'pendingChannel — longest requester name',
+      card: cards.pendingChannelCard({ key: KEY, uploadId: ID, requestedStatus: 'noUpload', requesterName: LONGEST_NAME, requesterMri: MRI, expiresAt: AT }),
+    },
+    {
+      template: 'result',
+      name: 'result — longest name and a note',
+      card: cards.resultCard({
+        uploadId: ID,
+        createdDateTimeUtc: CREATED,
+        previousStatus: 'pending',
+        newStatus: 'complete',
+        changedBy: LONGEST_NAME,
+        changedAt: AT,
+        note: LONGEST_NOTE,
+      }),
+    },
+    ...cards.CARD_UPLOAD_STATUSES.map((status) => ({
+      template: 'uploadDetails',
+      name: `uploadDetails — ${status}`,
+      card: cards.uploadDetailsCard({ uploadId: ID, createdDateTimeUtc: CREATED, status, deviceIdentityCount: status === 'error' ? 1240 : undefined }),
+    })),
+    { template: 'notice', name: 'notice — welcome in a team', card: welcomeCard() },
+    { template: 'notice', name: 'notice — subscriptions, with a removed channel and a failed delivery', card: subscriptionsCard(teamRecord()) },
+    {
+      template: 'notice',
+      name: 'notice — personal account refused',
+      card: cardForError(err('personal_account', 'Personal Microsoft accounts cannot manage Autopilot uploads: Microsoft Graph supports only work or school accounts for this API.')),
+    },
+    { template: 'notice', name: 'notice — tenant not allowed', card: cardForError(err('tenant_not_allowed', 'Your organization is not allowed to use this bot.')) },
+    {
+      template: 'notice',
+      name: 'notice — a request that failed earlier (Graph message)',
+      card: cards.noticeCard({ title: 'This request failed', message: `Microsoft Graph rejected the request: ${INTUNE_MESSAGE}`, tone: 'attention' }),
+    },
+    {
+      template: 'notice',
+      name: 'notice — cancelled by the longest name',
+      card: cards.noticeCard({ title: 'Cancelled', message: `${LONGEST_NAME} cancelled this request. Nothing was changed.`, tone: 'default', facts: [{ title: 'Upload', value: ID }] }),
+    },
+    { template: 'graphError', name: 'graphError — 400 segment not found', card: graph('invalid_request', `Microsoft Graph rejected the request: ${SEGMENT_MESSAGE}`, 'BadRequest') },
+    { template: 'graphError', name: "graphError — 400 with Intune's JSON document", card: graph('invalid_request', `Microsoft Graph rejected the request: ${INTUNE_MESSAGE}`, 'BadRequest') },
+    { template: 'graphError', name: 'graphError — 403', card: graph('forbidden', 'Microsoft Graph refused.', 'Forbidden') },
+    { template: 'graphError', name: 'graphError — 404', card: graph('not_found', 'Microsoft Graph has no Autopilot upload with that id.', 'ResourceNotFound') },
+    { template: 'graphError', name: 'graphError — 429', card: graph('throttled', 'Microsoft Graph is throttling requests.', 'TooManyRequests') },
+    { template: 'graphError', name: 'graphError — timeout', card: graph('timeout', 'Microsoft Graph did not answer in time.', 'AbortError') },
+    { template: 'graphError', name: 'graphError — consent', card: graph('consent_required', 'Consent is needed before the bot can act for you.', 'AADSTS65001') },
+    {
+      template: 'graphError',
+      name: 'graphError — every field',
+      card: cards.graphErrorCard({
+        title: 'Request rejected',
+        explanation: `Microsoft Graph rejected the request: ${SEGMENT_MESSAGE}`,
+        code: 'BadRequest',
+        requestId: REQUEST_ID,
+        statusCode: 400,
+        hint: 'This tenant does not offer the upload resource in this API version; ask your administrator which one it offers.',
+        uploadId: ID,
+        date: '2025-06-01T10:42:07',
+      }),
+    },
+    { template: 'updating', name: 'updating — with Check again', card: cards.updatingCard({ uploadId: ID, status: 'complete', key: KEY }) },
+    { template: 'uploadLookup', name: 'uploadLookup', card: cards.uploadLookupCard({ uploadId: OTHER_ID }) },
+    {
+      template: 'changeNotification',
+      name: 'changeNotification — notify API, longest actor and note',
+      card: notificationCard({ uploadId: ID, status: 'complete', by: LONGEST_NAME, at: AT, where: 'outside Teams', note: LONGEST_NOTE, source: 'api' }),
+    },
+    {
+      template: 'changeNotification',
+      name: 'changeNotification — from a channel, no previous status',
+      card: notificationCard({ uploadId: ID, status: 'error', by: 'Alex Wilber', at: AT, where: `channel ${CHANNEL}`, source: 'bot' }),
+    },
+  ];
+}
