@@ -25,7 +25,7 @@ export interface Outbox {
   remove(held: ReceivedJob): Promise<void>;
   /** Moves a held job to the dead-letter queue, with why. */
   deadLetter(held: ReceivedJob, reason: string): Promise<void>;
-  /** The most recent dead letters (up to 32; the queue keeps them all). */
+  /** The oldest dead letters, first in first out as Azure's peek reads them (up to 32; the queue keeps them all). */
   deadLetters(max?: number): Promise<DeadLetter[]>;
   /** Approximate number of jobs waiting (visible or not). */
   depth(): Promise<number>;
@@ -97,7 +97,7 @@ export class MemoryOutbox implements Outbox {
   }
 
   async deadLetters(max = 32): Promise<DeadLetter[]> {
-    return this.dead.slice(-max).map(clone);
+    return this.dead.slice(0, max).map(clone);
   }
 
   async depth(): Promise<number> {

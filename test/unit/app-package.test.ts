@@ -7,7 +7,7 @@ import zlib from 'node:zlib';
 import AdmZip from 'adm-zip';
 import { BOT_FRAMEWORK_OVERRIDE_KEYS, loadConfig } from '../../bot/config';
 import { HELP_COMMANDS } from '../../cards';
-import { ACCENT_COLOR, drawColorIcon, drawOutlineIcon, iconProblems } from '../../sandbox/app-icons';
+import { ACCENT_COLOR, drawColorIcon, drawOutlineIcon, iconProblems } from '../../tools/app-icons';
 import {
   AppPackageError,
   buildAppPackage,
@@ -17,8 +17,8 @@ import {
   schemaProblems,
   shippedManifestVersions,
   type TeamsManifest,
-} from '../../sandbox/package-app';
-import { decodePng, encodePng, pngSize, type RgbaImage } from '../../sandbox/png';
+} from '../../tools/package-app';
+import { decodePng, encodePng, pngSize, type RgbaImage } from '../../tools/png';
 
 const ROOT = path.join(__dirname, '../..');
 const APP_PACKAGE = path.join(ROOT, 'appPackage');

@@ -6,7 +6,7 @@
  * The drawing is a laptop with an upload arrow on its screen, laid out on a 32-unit grid so the outline icon
  * lands on whole pixels, scaled ×3.5 into the middle of the colour icon.
  *
- * Regenerate appPackage/color.png and appPackage/outline.png: `npm run build && node dist/sandbox/app-icons.js`.
+ * Regenerate appPackage/color.png and appPackage/outline.png: `npm run build && node dist/tools/app-icons.js`.
  */
 import fs from 'node:fs';
 import path from 'node:path';
