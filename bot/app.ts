@@ -16,7 +16,8 @@ import { uploadsClientFactory } from './services';
 import { UserCredentials } from './sso/credentials';
 import { SsoService } from './sso/service';
 import { SsoTokenValidator } from './sso/validate';
-import { PendingChanges } from './state/changes';
+import { CLAIM_STALE_MS, PendingChanges } from './state/changes';
+import { ChangeService } from './changes/service';
 import { ParkedCommands } from './state/parked';
 import { createStorage } from './state/storage';
 import { UploadsBot } from './teams/bot';
@@ -95,18 +96,17 @@ export function createApp(config: BotConfig, options: AppOptions = {}): BotApp {
     uploads: uploadsClientFactory(config.graph),
     invokeBudgetMs: options.invokeBudgetMs ?? 4500,
     notifications,
-    changeClaimed: (changeKey) => notifications.prepare(changeKey),
-    changeApplied: async (change) => {
-      await notifications.announce({
-        uploadId: change.uploadId,
-        status: change.status,
-        previousStatus: change.previousStatus,
-        by: change.by,
-        at: change.at,
-        where: change.where,
-        source: 'bot',
-      });
-    },
+    changeService: new ChangeService({
+      changes,
+      uploads: uploadsClientFactory(config.graph),
+      announce: async (notice, deliveryId) => {
+        await notifications.announce(notice, deliveryId);
+      },
+      prepareRecovery: (changeKey) => notifications.prepare(changeKey),
+      policy: { staleAfterMs: CLAIM_STALE_MS, patchBudgetMs: config.graph.timeoutMs },
+      log,
+    }),
+    track: (work) => work,
     continueConversation: (reference, logic) => adapter.continueConversationAsync(config.bot.id ?? '', reference, logic),
   };
   const bot = new UploadsBot(services);

@@ -1,29 +1,14 @@
 /** What handlers share: built once in app.ts, passed down, never read from globals. */
 import type { TokenCredential } from '@azure/identity';
 import type { CloudAdapter, ConversationReference } from 'botbuilder';
+import type { ChangeService } from './changes/service';
 import type { BotConfig } from './config';
 import { UploadsClient } from './graph/uploads';
 import type { Logger } from './log';
 import type { Notifications } from './notifications';
-import type { UploadStatus } from './model';
-import type { ChatScope } from './state/changes';
 import type { SsoService } from './sso/service';
 import type { PendingChanges } from './state/changes';
 import type { ParkedCommands } from './state/parked';
-
-/** A status change the bot applied, for whoever follows changes (team-channel notifications). */
-export interface AppliedChange {
-  uploadId: string;
-  previousStatus: UploadStatus;
-  status: UploadStatus;
-  /** Display name of the person who confirmed. */
-  by: string;
-  at: number;
-  /** Where it was asked: "personal chat", a channel's name… */
-  where: string;
-  scope: ChatScope;
-  conversationId: string;
-}
 
 export interface Services {
   config: BotConfig;
@@ -37,10 +22,10 @@ export interface Services {
   invokeBudgetMs: number;
   /** Team-channel notifications: installations, subscriptions, the outbox. */
   notifications: Notifications;
-  /** Told before a change's PATCH, so its announcement survives the instance stopping mid-Confirm. */
-  changeClaimed(changeKey: string): Promise<void>;
-  /** Told after every successful change; must not throw into the turn (the change is already made). */
-  changeApplied(change: AppliedChange): Promise<void>;
+  /** Confirm → claim → PATCH → exact outcome → announcement (bot/changes). */
+  changeService: ChangeService;
+  /** Keeps work that outlives its turn (late card updates) in view of a graceful shutdown. */
+  track<T>(work: Promise<T>, what: string): Promise<T>;
   /** Runs `logic` in a conversation outside the current turn (late card updates). */
   continueConversation(reference: Partial<ConversationReference>, logic: Parameters<CloudAdapter['continueConversationAsync']>[2]): Promise<void>;
 }

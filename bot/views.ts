@@ -2,11 +2,15 @@
 import {
   type CardAttachment,
   confirmChangeCard,
+  graphErrorCard,
+  statusTitle,
   pendingChannelCard,
   resultCard,
   updatingCard,
   uploadDetailsCard,
 } from '../cards';
+import type { BotError } from './errors';
+import { cardForError } from './handlers/respond';
 import type { Upload } from './model';
 import type { PendingChange } from './state/changes';
 
@@ -35,7 +39,7 @@ export function channelRequest(change: PendingChange): CardAttachment {
   });
 }
 
-export function result(change: PendingChange): CardAttachment {
+export function result(change: PendingChange, note?: string): CardAttachment {
   const r = change.result;
   if (!r) throw new Error('result() needs a change that was applied');
   return resultCard({
@@ -45,6 +49,34 @@ export function result(change: PendingChange): CardAttachment {
     newStatus: r.status,
     changedBy: r.by,
     changedAt: new Date(r.at),
+    note,
+  });
+}
+
+/** Graph refused the change (or did not answer and now shows the upload unchanged). */
+export function notApplied(change: PendingChange, error: BotError, seen?: Upload): CardAttachment {
+  if (!seen) return cardForError(error) as CardAttachment;
+  return graphErrorCard({
+    title: 'Not applied',
+    explanation:
+      `Microsoft Graph did not confirm the change (${error.message}) and now shows upload ${change.uploadId} as ` +
+      `${statusTitle(seen.status)}, not ${statusTitle(change.requestedStatus)}: the change was not applied.`,
+    code: error.details.serviceCode,
+    requestId: error.details.requestId,
+    hint: 'Ask again if you still want the change.',
+  });
+}
+
+/** Graph did not answer the PATCH and could not be read afterwards either. */
+export function outcomeUnknown(change: PendingChange, error: BotError): CardAttachment {
+  return graphErrorCard({
+    title: 'Outcome unknown',
+    explanation:
+      `Microsoft Graph did not answer (${error.message}), and the upload could not be read afterwards: the change to ` +
+      `${statusTitle(change.requestedStatus)} may or may not have been applied. The bot will not send it again.`,
+    code: error.details.serviceCode,
+    requestId: error.details.requestId,
+    hint: `Use "show upload ${change.uploadId}" to see its status, or press Confirm again later: the bot then reads the upload instead of changing it.`,
   });
 }
 

@@ -19,7 +19,7 @@ export function cardText(card: Card | undefined): string {
   };
   visit(card.body);
   visit(card.actions);
-  return parts.join(' ').replace(/\s+/g, ' ');
+  return parts.join(' ').replace(/\u200b/g, '').replace(/\s+/g, ' ');
 }
 
 export const RESULT_TITLE = 'Upload status changed';

@@ -16,10 +16,13 @@ import { helpCard, noticeCard } from '../../cards';
 import * as views from '../views';
 import { CARD_VERBS } from '../../cards/ids';
 import { normaliseUploadId } from '../commands/parse';
-import { BotError, isBotError } from '../errors';
+import { decideClaim } from '../changes/claims';
+import type { ConfirmResult } from '../changes/service';
+import { type BotError, isBotError } from '../errors';
 import type { Services } from '../services';
 import type { PendingChange, Requester, StoredChange } from '../state/changes';
 import { actorOf } from '../teams/activity';
+import { turnAnswered } from '../teams/turnDone';
 import { setOutcome } from '../teams/bot';
 import { badRequest, cardForError, cardResponse, messageResponse, sendCard, sendNotice } from './respond';
 
@@ -191,6 +194,8 @@ function settledCard(services: Services, change: PendingChange): Outcome | undef
       return { kind: 'card', card: views.updating(change), outcome: 'in-progress' };
     case 'failed':
       return { kind: 'card', card: noticeCard({ title: 'This request failed', message: change.failure?.message ?? 'The change could not be applied.', tone: 'attention' }), outcome: 'already-failed' };
+    case 'unknown':
+      return undefined;
     case 'pending':
       if (services.changes.isExpired(change)) {
         return { kind: 'card', card: noticeCard({ title: 'Expired', message: 'This confirmation expired before it was confirmed. Nothing was changed; ask again if you still want the change.', tone: 'warning' }), outcome: 'expired' };
@@ -244,21 +249,14 @@ async function confirm(context: TurnContext, services: Services, { data, actor, 
   const loaded = await loadChange(services, data);
   if (isOutcome(loaded)) return loaded;
   if (actor.oid !== loaded.requester.oid) return refusal(loaded, 'confirm');
-  // A claim left by an instance that died mid-Confirm: the requester already confirmed, so finish it.
-  const resuming = services.changes.isStaleClaim(loaded);
-  const settled = resuming ? undefined : settledCard(services, loaded);
-  if (settled) return settled;
+  // Settled, expired or busy changes are shown as they are, without asking for a sign-in.
+  const decision = decideClaim(loaded, services.changes.clock(), services.changeService.policy);
+  if (decision.kind === 'settled' || decision.kind === 'expired' || decision.kind === 'busy') {
+    return settledCard(services, loaded) ?? { kind: 'card', card: views.updating(loaded), outcome: 'in-progress' };
+  }
   if (!credential) return { kind: 'signIn' };
 
-  // The single-use gate: of any number of concurrent Confirms, one moves pending → confirming
-  // (or takes over a stale claim); the claim is a compare-and-swap on the stored change.
-  const claimed = await services.changes.update(loaded, { state: 'confirming', claimedAt: services.changes.clock() });
-  if (!claimed) {
-    const now = await services.changes.load(loaded.key);
-    return (now && settledCard(services, now)) ?? { kind: 'card', card: views.updating(loaded), outcome: 'in-progress' };
-  }
-
-  const work = apply(services, claimed, credential, actor, resuming);
+  const work = services.changeService.confirm(loaded, actor, credential).then((result) => confirmOutcome(services, result));
   let timer: NodeJS.Timeout | undefined;
   const slow = new Promise<'slow'>((resolve) => {
     timer = setTimeout(() => resolve('slow'), services.invokeBudgetMs);
@@ -266,62 +264,45 @@ async function confirm(context: TurnContext, services: Services, { data, actor, 
   const first = await Promise.race([work, slow]);
   clearTimeout(timer);
   const reference = TurnContext.getConversationReference(context.activity);
-  const cardActivityId = context.activity.replyToId ?? claimed.cardActivityId;
+  const cardActivityId = context.activity.replyToId ?? loaded.cardActivityId;
 
   if (first === 'slow') {
-    // Teams drops invokes that take ~15 s: answer now, replace the card when Graph is done.
-    void Promise.all([work, answered]).then(async ([card]) => {
-      await services.continueConversation(reference, async (ctx) => {
-        if (cardActivityId) await ctx.updateActivity({ id: cardActivityId, type: 'message', attachments: [card] });
-      });
-    }).catch((err) => services.log.error({ err }, 'late card update failed'));
-    return { kind: 'card', card: views.updating(claimed), outcome: 'updating' };
+    // Teams drops invokes that take ~15 s: answer now, replace the card once the outcome is known —
+    // after this turn's own answer is out, or the "updating…" card would land on top of the result.
+    // Tracked, so a SIGTERM waits for the PATCH to be recorded, announced and shown.
+    void services.track(
+      Promise.all([work, answered ?? turnAnswered(context)]).then(async ([outcome]) => {
+        if (outcome.kind !== 'card') return;
+        await services.continueConversation(reference, async (ctx) => {
+          if (cardActivityId) await ctx.updateActivity({ id: cardActivityId, type: 'message', attachments: [outcome.card] });
+        });
+      }).catch((err) => services.log.error({ err, uploadId: loaded.uploadId }, 'late card update failed')),
+      `late card update (upload ${loaded.uploadId})`,
+    );
+    return { kind: 'card', card: views.updating(loaded), outcome: 'updating' };
   }
   // In channels and group chats the shared card must change for everyone, not just the clicker.
-  if (claimed.scope !== 'personal' && claimed.cardActivityId) {
-    await context.updateActivity({ id: claimed.cardActivityId, type: 'message', attachments: [first] }).catch((err) =>
+  if (first.kind === 'card' && loaded.scope !== 'personal' && loaded.cardActivityId) {
+    await context.updateActivity({ id: loaded.cardActivityId, type: 'message', attachments: [first.card] }).catch((err) =>
       services.log.warn({ err }, 'shared card update failed'));
   }
-  return { kind: 'card', card: first, outcome: 'applied-or-failed' };
+  return first;
 }
 
-/**
- * Re-reads, PATCHes and records the outcome; returns the card that shows it. When resuming a
- * dead instance's claim, an upload already at the requested status means its PATCH landed
- * before it died: record that instead of PATCHing twice.
- */
-async function apply(services: Services, change: StoredChange, credential: TokenCredential, actor: Requester, resuming = false): Promise<Attachment> {
-  const client = services.uploads(credential);
-  try {
-    const before = await client.get(change.uploadId);
-    await services.changeClaimed(change.key).catch((err) => services.log.warn({ err, uploadId: change.uploadId }, 'could not prepare the change notification'));
-    const landed = resuming && before.status === change.requestedStatus;
-    const after = landed ? before : await client.updateStatus(change.uploadId, change.requestedStatus);
-    const previousStatus = landed ? (change.seen?.status ?? before.status) : before.status;
-    const result = { previousStatus, status: after.status, createdDateTimeUtc: after.createdDateTimeUtc, at: Date.now(), by: actor.name };
-    const current = await services.changes.load(change.key);
-    if (current) await services.changes.update(current, { state: 'done', result });
-    const announced = await services
-      .changeApplied({ uploadId: change.uploadId, previousStatus: result.previousStatus, status: result.status, by: result.by, at: result.at, where: change.where, scope: change.scope, conversationId: change.conversationId })
-      .then(() => true, (err) => {
-        services.log.error({ err, uploadId: change.uploadId }, 'change notification failed; the prepared one will be sent instead');
-        return false;
-      });
-    if (announced) {
-      const latest = await services.changes.load(change.key);
-      if (latest) await services.changes.update(latest, { announced: true });
-    }
-    return views.result({ ...change, state: 'done', result });
-  } catch (err) {
-    const e = isBotError(err) ? err : new BotError('unavailable', 'The change could not be applied.');
-    const current = await services.changes.load(change.key);
-    if (current) {
-      await services.changes.update(current, {
-        state: 'failed',
-        failure: { code: e.code, message: e.message, serviceCode: e.details.serviceCode, requestId: e.details.requestId },
-      });
-    }
-    return cardForError(e);
+/** What the admin is told about a Confirm: applied, not applied (and why), or unknown with what Graph shows now. */
+function confirmOutcome(services: Services, result: ConfirmResult): Outcome {
+  switch (result.kind) {
+    case 'applied':
+      return { kind: 'card', card: views.result(result.change, result.note), outcome: result.note ? 'applied:verified-by-reread' : 'applied' };
+    case 'notApplied':
+      return { kind: 'card', card: views.notApplied(result.change, result.error, result.seen), outcome: `not-applied:${result.error.code}` };
+    case 'unknown':
+      return { kind: 'card', card: views.outcomeUnknown(result.change, result.error), outcome: 'unknown' };
+    case 'inProgress':
+      return { kind: 'card', card: views.updating(result.change), outcome: 'in-progress' };
+    case 'expired':
+    case 'settled':
+      return settledCard(services, result.change) ?? { kind: 'card', card: views.updating(result.change), outcome: 'in-progress' };
   }
 }
 

@@ -88,9 +88,9 @@ export class Notifications {
     await this.outbox.enqueue({ kind: 'settle', changeKey, enqueuedAt: Date.now() }, SETTLE_DELAY_SECONDS);
   }
 
-  async announce(notice: ChangeNotice): Promise<string> {
+  /** `deliveryId`: the same for every announcement of one change (bot/changes/notice.ts), so repeats are recognised. */
+  async announce(notice: ChangeNotice, deliveryId: string = randomUUID()): Promise<string> {
     await this.init();
-    const deliveryId = randomUUID();
     await this.outbox.enqueue({ kind: 'fanout', deliveryId, notice, enqueuedAt: Date.now() });
     this.options.log.info({ deliveryId, uploadId: notice.uploadId, status: notice.status, source: notice.source }, 'change notification queued');
     this.worker.poke();

@@ -2,6 +2,7 @@
  * What became of a change whose announcement was prepared before its PATCH (SettleJob): the
  * stored pending change says whether it was applied and announced.
  */
+import { deliveryIdOf, noticeOf } from '../changes/notice';
 import type { PendingChanges } from '../state/changes';
 import type { Settlement } from './types';
 
@@ -9,11 +10,12 @@ export function changeSettler(changes: PendingChanges): (changeKey: string) => P
   return async (changeKey) => {
     const change = await changes.load(changeKey);
     if (!change) return { kind: 'drop', reason: 'unknown change' };
-    if (change.state === 'done' && change.result && !change.announced) {
-      const { result } = change;
+    const notice = change.state === 'done' && !change.announced ? noticeOf(change) : undefined;
+    if (notice) {
       return {
         kind: 'announce',
-        notice: { uploadId: change.uploadId, status: result.status, previousStatus: result.previousStatus, by: result.by, at: result.at, where: change.where, source: 'bot' },
+        notice,
+        deliveryId: deliveryIdOf(change.key),
         announced: async () => {
           const latest = await changes.load(changeKey);
           if (latest) await changes.update(latest, { announced: true });

@@ -62,7 +62,7 @@ export interface SettleJob {
 
 /** What a due SettleJob should do. */
 export type Settlement =
-  | { kind: 'announce'; notice: ChangeNotice; announced(): Promise<void> }
+  | { kind: 'announce'; notice: ChangeNotice; deliveryId: string; announced(): Promise<void> }
   | { kind: 'wait' }
   | { kind: 'drop'; reason: string };
 

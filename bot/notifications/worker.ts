@@ -10,7 +10,7 @@
  * being posted twice; only a crash between Teams' 200 and that write, or the write failing
  * (counted in `markerWriteFailures`), can still repeat a card.
  */
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import type { Attachment, Storage } from 'botbuilder';
 import type { Logger } from '../log';
 import { readItem, writeItem } from '../state/storage';
@@ -212,7 +212,7 @@ export class OutboxWorker {
       return;
     }
     if (settlement.kind === 'announce') {
-      await outbox.enqueue({ kind: 'fanout', deliveryId: randomUUID(), notice: settlement.notice, enqueuedAt: Date.now() });
+      await outbox.enqueue({ kind: 'fanout', deliveryId: settlement.deliveryId, notice: settlement.notice, enqueuedAt: Date.now() });
       await settlement.announced();
       this.stats.recovered += 1;
       log.warn({ uploadId: settlement.notice.uploadId, status: settlement.notice.status }, 'change notification recovered: the instance that made the change stopped before announcing it');

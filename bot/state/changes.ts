@@ -19,7 +19,11 @@ export const CHANGE_TTL_MS = 10 * 60 * 1000;
 export const CLAIM_STALE_MS = 60 * 1000;
 const KEY_FORMAT = /^[A-Za-z0-9_-]{43}$/;
 
-export type ChangeState = 'pending' | 'confirming' | 'done' | 'failed' | 'cancelled';
+/**
+ * `unknown`: Graph did not answer the PATCH and could not be re-read, so whether it landed is not
+ * known; only a re-read settles it (never a second PATCH).
+ */
+export type ChangeState = 'pending' | 'confirming' | 'done' | 'failed' | 'cancelled' | 'unknown';
 export type ChatScope = 'personal' | 'groupChat' | 'channel';
 
 export interface Requester {
@@ -44,8 +48,9 @@ export interface PendingChange {
   createdAt: number;
   expiresAt: number;
   state: ChangeState;
-  /** When a Confirm moved it to `confirming` (see CLAIM_STALE_MS). */
+  /** When a Confirm moved it to `confirming` (see CLAIM_STALE_MS), and with which claim id (bot/changes/claims.ts). */
   claimedAt?: number;
+  claimId?: string;
   /** The upload as read when the requester last saw the confirmation. */
   seen?: { status: UploadStatus; createdDateTimeUtc: string };
   /** The change notification is queued (see bot/notifications/settle.ts). */

@@ -15,6 +15,7 @@ import { handleMessage } from '../handlers/message';
 import { handleTokenExchange } from '../handlers/tokenExchange';
 import { handleVerifyState } from '../handlers/verifyState';
 import type { Services } from '../services';
+import { markTurn } from './turnDone';
 
 export interface TurnRunner {
   run(context: TurnContext): Promise<void>;
@@ -88,6 +89,7 @@ export class UploadsBot extends TeamsActivityHandler {
   override async run(context: TurnContext): Promise<void> {
     const started = Date.now();
     let outcome = 'ok';
+    const turnEnded = markTurn(context);
     try {
       await super.run(context);
       outcome = context.turnState.get(OUTCOME) ?? 'ok';
@@ -95,6 +97,7 @@ export class UploadsBot extends TeamsActivityHandler {
       outcome = 'error';
       throw err;
     } finally {
+      turnEnded();
       const a = context.activity;
       this.services.log.info(
         {

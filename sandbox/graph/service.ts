@@ -36,6 +36,8 @@ export interface LoggedRequest {
   body?: unknown;
   /** Set on the entries of a $batch: the entry's id. The batch itself is logged too, after its entries. */
   inBatch?: string;
+  /** The request was served but its answer never reached the client (it had given up). */
+  unanswered?: boolean;
 }
 
 const VERSIONS: Record<string, string> = { 'v1.0': 'v1.0', beta: 'beta' };
@@ -81,9 +83,16 @@ export class GraphService {
 
     const fault = this.faults.take();
     if (fault && 'delayMs' in fault) await sleep(fault.delayMs);
-    else if (fault) return this.send(res, entry, ctx, faultResponse(fault, ctx, url.pathname));
+    else if (fault && 'status' in fault) return this.send(res, entry, ctx, faultResponse(fault, ctx, url.pathname));
 
     const response = await this.answer(req, url, method, contentType, text, ctx, entry);
+    if (fault && 'answerDelayMs' in fault) await sleep(fault.answerDelayMs);
+    // A client that gave up has closed its socket: the operation happened all the same.
+    if (res.destroyed || res.socket?.destroyed) {
+      entry.status = response.status;
+      this.log.push({ ...entry, unanswered: true });
+      return;
+    }
     this.send(res, entry, ctx, response, acceptsGzip(single(req.headers['accept-encoding'])));
   };
 
@@ -169,7 +178,7 @@ export class GraphService {
   }
 }
 
-function faultResponse(fault: Exclude<Fault, { delayMs: number }>, ctx: RequestContext, pathname: string): GraphResponse {
+function faultResponse(fault: Extract<Fault, { status: number }>, ctx: RequestContext, pathname: string): GraphResponse {
   switch (fault.status) {
     case 429:
       // Intune's shape; `retryAfterSeconds: null` leaves Retry-After out, as Intune often does.

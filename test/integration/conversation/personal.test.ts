@@ -55,7 +55,7 @@ describe('personal chat', () => {
     expect(turnLines(w).map((l) => [l.activityType, l.name, l.outcome])).toEqual([
       ['message', undefined, 'sso-requested'],
       ['invoke', 'signin/tokenExchange', 'sso-exchanged'],
-      ['invoke', 'adaptiveCard/action', 'applied-or-failed'],
+      ['invoke', 'adaptiveCard/action', 'applied'],
     ]);
   });
 

@@ -156,8 +156,8 @@ it('a change whose instance stopped before announcing it is announced from the s
   await team.installBot('alex');
   // The instance that makes the change never gets to announce it (it "stops" right after the PATCH).
   const services = w.bot.services;
-  const original = services.changeApplied;
-  services.changeApplied = async () => {
+  const original = services.notifications.announce;
+  services.notifications.announce = async () => {
     throw new Error('instance stopped');
   };
   try {
@@ -165,7 +165,7 @@ it('a change whose instance stopped before announcing it is announced from the s
     await chat.send(`set upload ${SEED.pending} to error`);
     await chat.press(chat.lastCardMessage()!, 'Confirm');
   } finally {
-    services.changeApplied = original;
+    services.notifications.announce = original;
   }
   expect(w.graph.upload(SEED.pending)!.status).toBe('error');
   expect(notificationPosts(w.teams)).toHaveLength(0);

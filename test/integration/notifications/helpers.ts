@@ -59,7 +59,8 @@ export function cardText(card: unknown): string {
     for (const [k, v] of Object.entries(n)) if (k !== 'text' && k !== 'title' && typeof v === 'object') walk(v);
   };
   walk(card);
-  return out.join(' ');
+  // Zero-width spaces let long words wrap on narrow screens; a reader does not see them.
+  return out.join(' ').replace(/\u200b/g, '');
 }
 
 /** Base channel id of a sent record (`<channel>;messageid=…` → `<channel>`). */

@@ -1,0 +1,234 @@
+/**
+ * The change service: the one writer of a change from Confirm to announcement.
+ *
+ *   claim (compare-and-swap with a fresh claim id; see claims.ts)
+ *   → read the upload → re-check the claim → PATCH
+ *   → an exact outcome:
+ *       applied      the PATCH answered 2xx — whatever storage does afterwards (the record is retried,
+ *                    never turned into a failure);
+ *       not applied  Graph refused (its code and request-id);
+ *       unknown      no answer (timeout, transport, a gateway 5xx): the upload is re-read and the
+ *                    outcome decided from what Graph shows now — or, if even that fails, recorded as
+ *                    unknown, to be settled by a later re-read, never by a second PATCH.
+ *   → every applied change announced exactly once (one delivery id per change: notice.ts).
+ */
+import { randomUUID } from 'node:crypto';
+import type { TokenCredential } from '@azure/identity';
+import { BotError, isBotError } from '../errors';
+import type { UploadsClient } from '../graph/uploads';
+import type { Logger } from '../log';
+import type { Upload } from '../model';
+import type { ChangeNotice } from '../notifications/types';
+import type { PendingChange, PendingChanges, Requester, StoredChange } from '../state/changes';
+import { decideClaim, mayPatch, type ClaimPolicy } from './claims';
+import { deliveryIdOf, noticeOf } from './notice';
+
+export type ConfirmResult =
+  /** `note` says how it is known when Graph did not answer the PATCH itself. */
+  | { kind: 'applied'; change: PendingChange; note?: string }
+  | { kind: 'notApplied'; change: PendingChange; error: BotError; seen?: Upload }
+  | { kind: 'unknown'; change: PendingChange; error: BotError }
+  | { kind: 'inProgress'; change: PendingChange }
+  | { kind: 'expired'; change: PendingChange }
+  | { kind: 'settled'; change: PendingChange };
+
+export interface ChangeServiceDeps {
+  changes: PendingChanges;
+  uploads(credential: TokenCredential): UploadsClient;
+  /** Queues the channel announcement (durable once it resolves). */
+  announce(notice: ChangeNotice, deliveryId: string): Promise<void>;
+  /** Called before the PATCH, so an instance that stops after it still gets the change announced. */
+  prepareRecovery(changeKey: string): Promise<void>;
+  policy: ClaimPolicy;
+  log: Logger;
+  now?: () => number;
+  /** Waits between record retries (tests pass a fast one). */
+  sleep?: (ms: number) => Promise<void>;
+}
+
+/** Attempts at writing an outcome before giving up on the record (the outcome itself stands). */
+const RECORD_ATTEMPTS = 5;
+
+export class ChangeService {
+  private readonly now: () => number;
+  private readonly sleep: (ms: number) => Promise<void>;
+
+  constructor(private readonly deps: ChangeServiceDeps) {
+    this.now = deps.now ?? Date.now;
+    this.sleep = deps.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+  }
+
+  get policy(): ClaimPolicy {
+    return this.deps.policy;
+  }
+
+  async confirm(loaded: StoredChange, actor: Requester, credential: TokenCredential): Promise<ConfirmResult> {
+    const decision = decideClaim(loaded, this.now(), this.deps.policy);
+    switch (decision.kind) {
+      case 'expired':
+        return { kind: 'expired', change: loaded };
+      case 'settled':
+        return { kind: 'settled', change: loaded };
+      case 'busy':
+        return { kind: 'inProgress', change: loaded };
+      case 'abandoned':
+        // Its PATCH may have landed; only Graph knows. Never PATCH again.
+        return this.settleFromGraph(loaded, actor, credential, new BotError('timeout', 'The bot stopped while this change was being applied.'));
+      default:
+        break;
+    }
+
+    const claimId = randomUUID();
+    const claimed = await this.deps.changes.update(loaded, { state: 'confirming', claimedAt: this.now(), claimId });
+    if (!claimed) {
+      const current = await this.deps.changes.load(loaded.key);
+      return current?.state === 'confirming' || !current ? { kind: 'inProgress', change: current ?? loaded } : { kind: 'settled', change: current };
+    }
+
+    const client = this.deps.uploads(credential);
+    let before: Upload;
+    try {
+      before = await client.get(claimed.uploadId);
+    } catch (err) {
+      return this.notApplied(claimed, toBotErrorOrThrow(err));
+    }
+    if (decision.kind === 'takeover' && before.status === claimed.requestedStatus) {
+      // A dead instance's PATCH had landed: record it, do not send it again.
+      return this.applied(claimed, { previousStatus: claimed.seen?.status ?? before.status, upload: before, by: actor.name });
+    }
+    await this.deps.prepareRecovery(claimed.key).catch((err) =>
+      this.deps.log.warn({ err, uploadId: claimed.uploadId }, 'could not prepare the change announcement'),
+    );
+
+    const holder = await this.holdClaim(claimed.key, claimId);
+    if (!holder) {
+      const current = await this.deps.changes.load(claimed.key);
+      return { kind: 'inProgress', change: current ?? claimed };
+    }
+
+    let after: Upload;
+    try {
+      after = await client.updateStatus(holder.uploadId, holder.requestedStatus);
+    } catch (err) {
+      const error = toBotErrorOrThrow(err);
+      if (!isUncertain(error)) return this.notApplied(holder, error);
+      this.deps.log.warn({ uploadId: holder.uploadId, code: error.code, requestId: error.details.requestId }, 'PATCH unanswered: re-reading the upload to decide');
+      return this.settleFromGraph(holder, actor, credential, error, before.status);
+    }
+    return this.applied(holder, { previousStatus: before.status, upload: after, by: actor.name });
+  }
+
+  /**
+   * The claim is still ours and the PATCH will end before anyone may take over; a claim that is
+   * ours but too old for that is renewed (compare-and-swap) rather than raced.
+   */
+  private async holdClaim(key: string, claimId: string): Promise<StoredChange | undefined> {
+    const stored = await this.deps.changes.load(key);
+    if (mayPatch(stored, claimId, this.now(), this.deps.policy)) return stored;
+    if (!stored || stored.state !== 'confirming' || stored.claimId !== claimId || this.now() >= stored.expiresAt) return undefined;
+    const renewed = await this.deps.changes.update(stored, { claimedAt: this.now() });
+    return renewed && mayPatch(renewed, claimId, this.now(), this.deps.policy) ? renewed : undefined;
+  }
+
+  /** Decides an uncertain outcome from what Graph shows now; records `unknown` if Graph cannot be read either. */
+  private async settleFromGraph(change: StoredChange, actor: Requester, credential: TokenCredential, cause: BotError, previous?: Upload['status']): Promise<ConfirmResult> {
+    let seen: Upload;
+    try {
+      seen = await this.deps.uploads(credential).get(change.uploadId);
+    } catch (err) {
+      const error = isBotError(err) ? err : cause;
+      const recorded = await this.record(change.key, { state: 'unknown', failure: failureOf(cause) });
+      return { kind: 'unknown', change: recorded ?? { ...change, state: 'unknown' }, error };
+    }
+    if (seen.status === change.requestedStatus) {
+      return this.applied(change, {
+        previousStatus: previous ?? change.seen?.status ?? seen.status,
+        upload: seen,
+        by: actor.name,
+        note: `Microsoft Graph did not confirm the change in time (${cause.message}); it now shows the upload as requested, so the change was applied.`,
+      });
+    }
+    return this.notApplied(change, cause, seen);
+  }
+
+  private async applied(
+    change: StoredChange,
+    outcome: { previousStatus: Upload['status']; upload: Upload; by: string; note?: string },
+  ): Promise<ConfirmResult> {
+    const result = {
+      previousStatus: outcome.previousStatus,
+      status: outcome.upload.status,
+      createdDateTimeUtc: outcome.upload.createdDateTimeUtc,
+      at: this.now(),
+      by: outcome.by,
+    };
+    const done: PendingChange = { ...change, state: 'done', result, failure: undefined };
+    const recorded = await this.record(change.key, { state: 'done', result, failure: undefined });
+    if (!recorded) {
+      // The upload WAS changed: say so. The recovery job announces it once the record can be read,
+      // and a later Confirm re-reads Graph instead of PATCHing again.
+      this.deps.log.error({ uploadId: change.uploadId }, 'change applied but its record could not be written');
+    }
+    await this.announceOnce(recorded ?? done);
+    return { kind: 'applied', change: recorded ?? done, note: outcome.note };
+  }
+
+  private async notApplied(change: StoredChange, error: BotError, seen?: Upload): Promise<ConfirmResult> {
+    const recorded = await this.record(change.key, { state: 'failed', failure: failureOf(error), ...(seen ? { seen: { status: seen.status, createdDateTimeUtc: seen.createdDateTimeUtc } } : {}) });
+    return { kind: 'notApplied', change: recorded ?? { ...change, state: 'failed', failure: failureOf(error) }, error, seen };
+  }
+
+  /** Announces an applied change unless it was announced already; marks it announced. */
+  async announceOnce(change: PendingChange): Promise<void> {
+    if (change.announced) return;
+    const notice = noticeOf(change);
+    if (!notice) return;
+    try {
+      await this.deps.announce(notice, deliveryIdOf(change.key));
+    } catch (err) {
+      // The prepared recovery job announces it later.
+      this.deps.log.error({ err, uploadId: change.uploadId }, 'change announcement failed; the recovery job will send it');
+      return;
+    }
+    await this.record(change.key, { announced: true });
+  }
+
+  /**
+   * Writes `patch` over the latest record (re-reading on conflicts), retrying storage failures
+   * with backoff. Undefined when storage kept failing: the caller's outcome stands regardless.
+   */
+  private async record(key: string, patch: Partial<PendingChange>): Promise<StoredChange | undefined> {
+    for (let attempt = 0; attempt < RECORD_ATTEMPTS; attempt++) {
+      try {
+        const current = await this.deps.changes.load(key);
+        if (!current) return undefined;
+        const written = await this.deps.changes.update(current, patch);
+        if (written) return written;
+      } catch (err) {
+        this.deps.log.warn({ err, attempt: attempt + 1 }, 'could not record a change outcome; retrying');
+        await this.sleep(Math.min(2000, 100 * 2 ** attempt));
+      }
+    }
+    return undefined;
+  }
+}
+
+/**
+ * An answer that does not say whether the PATCH landed: no answer at all (timeout, transport) or a
+ * gateway failure after the request may have reached Intune. A 429 or 503 is a refusal.
+ */
+export function isUncertain(err: BotError): boolean {
+  if (err.code === 'timeout') return true;
+  const status = err.details.httpStatus;
+  if (status === undefined) return err.code === 'unavailable';
+  return status === 500 || status === 502 || status === 504;
+}
+
+function failureOf(e: BotError): NonNullable<PendingChange['failure']> {
+  return { code: e.code, message: e.message, serviceCode: e.details.serviceCode, requestId: e.details.requestId };
+}
+
+function toBotErrorOrThrow(err: unknown): BotError {
+  if (isBotError(err)) return err;
+  throw err;
+}
