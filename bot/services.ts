@@ -41,6 +41,8 @@ export interface Services {
   changeClaimed(changeKey: string): Promise<void>;
   /** Told after every successful change; must not throw into the turn (the change is already made). */
   changeApplied(change: AppliedChange): Promise<void>;
+  /** Keeps work that outlives its turn (a late card update) in flight for the SIGTERM drain. */
+  track<T>(work: Promise<T>, what: string): Promise<T>;
   /** Runs `logic` in a conversation outside the current turn (late card updates). */
   continueConversation(reference: Partial<ConversationReference>, logic: Parameters<CloudAdapter['continueConversationAsync']>[2]): Promise<void>;
 }

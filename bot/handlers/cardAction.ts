@@ -270,11 +270,15 @@ async function confirm(context: TurnContext, services: Services, { data, actor, 
 
   if (first === 'slow') {
     // Teams drops invokes that take ~15 s: answer now, replace the card when Graph is done.
-    void Promise.all([work, answered]).then(async ([card]) => {
-      await services.continueConversation(reference, async (ctx) => {
-        if (cardActivityId) await ctx.updateActivity({ id: cardActivityId, type: 'message', attachments: [card] });
-      });
-    }).catch((err) => services.log.error({ err }, 'late card update failed'));
+    // Tracked, so a SIGTERM waits for the PATCH to be recorded, announced and shown.
+    void services.track(
+      Promise.all([work, answered]).then(async ([card]) => {
+        await services.continueConversation(reference, async (ctx) => {
+          if (cardActivityId) await ctx.updateActivity({ id: cardActivityId, type: 'message', attachments: [card] });
+        });
+      }).catch((err) => services.log.error({ err, uploadId: claimed.uploadId }, 'late card update failed')),
+      `late card update (upload ${claimed.uploadId})`,
+    );
     return { kind: 'card', card: views.updating(claimed), outcome: 'updating' };
   }
   // In channels and group chats the shared card must change for everyone, not just the clicker.
