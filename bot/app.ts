@@ -41,6 +41,8 @@ export interface AppOptions {
   logger?: Logger;
   /** Tests shorten the invoke budget to exercise the "updating…" path. */
   invokeBudgetMs?: number;
+  /** Tests shorten the Connector send timeout (default CONNECTOR_SEND_TIMEOUT_MS). */
+  sendTimeoutMs?: number;
   /** Tests and benchmarks tune the outbox worker (poll interval, visibility timeout, backoff). */
   notifications?: { worker?: Partial<WorkerOptions>; pacing?: PacingLimits };
 }
@@ -52,7 +54,7 @@ export function createApp(config: BotConfig, options: AppOptions = {}): BotApp {
   if (!durable) log.warn('AZURE_STORAGE_CONNECTION_STRING is not set: state is in memory, lost on restart and not shared between instances.');
 
   const drain = new Drain();
-  const adapter = createAdapter(config.bot);
+  const adapter = createAdapter(config.bot, options.sendTimeoutMs);
   adapter.onTurnError = async (context, error) => {
     const correlationId = randomUUID();
     log.error({ err: error, correlationId, conversation: context.activity.conversation?.id, activityType: context.activity.type }, 'turn failed');
