@@ -8,6 +8,7 @@ import type { Server } from 'restify';
 import { createAdapter } from './adapter';
 import type { BotConfig } from './config';
 import { Drain, trackRequests, type DrainResult } from './drain';
+import { TOKEN_EXCHANGE_BUDGET_MS } from './timeouts';
 import { graphScope } from './graph/uploads';
 import { createLogger, type Logger } from './log';
 import { changeSettler, channelSender, Notifications, type PacingLimits, type WorkerOptions } from './notifications';
@@ -111,6 +112,7 @@ export function createApp(config: BotConfig, options: AppOptions = {}): BotApp {
     parked: new ParkedCommands(storage),
     uploads: uploadsClientFactory(config.graph),
     invokeBudgetMs: options.invokeBudgetMs ?? 4500,
+    tokenExchangeBudgetMs: TOKEN_EXCHANGE_BUDGET_MS,
     notifications,
     changeClaimed: (changeKey) => notifications.prepare(changeKey),
     changeApplied: async (change) => {

@@ -8,6 +8,13 @@ import { BotError } from './errors';
 export const CONNECTOR_SEND_TIMEOUT_MS = 10_000;
 /** One Azure Storage operation, retries included (per try: STORAGE_TRY_TIMEOUT_MS). */
 export const STORAGE_TRY_TIMEOUT_MS = 5_000;
+/**
+ * A signin/tokenExchange invoke, from arrival to answer: validation and OBO (≤ OBO_TIMEOUT_MS)
+ * plus as much of the parked command as fits; well inside the ~15 s after which Teams drops an
+ * invoke (and falls back to the sign-in button). Unlike Confirm there is no progress card to show
+ * early, so the answer waits as long as it safely can.
+ */
+export const TOKEN_EXCHANGE_BUDGET_MS = 10_000;
 /** On-behalf-of token requests (Entra's token endpoint). */
 export const OBO_TIMEOUT_MS = 5_000;
 

@@ -3,11 +3,11 @@
  * signed-in endpoint. The parked command is claimed first, so duplicates (on any instance)
  * cost no validation, no OBO and no second reply.
  *
- * The invoke answers within the invoke budget: validation and the OBO exchange happen inside it
- * (their failures decide between 200 and 412), the parked command itself (Graph GET, storage,
- * the confirmation card) runs as its own proactive turn. If that is done within the budget the
- * invoke answers after it; otherwise the invoke answers 200 and the command finishes in the
- * background, tracked by the shutdown drain — Teams drops invokes that take ~15 s.
+ * The invoke answers within its budget (services.tokenExchangeBudgetMs): validation and the
+ * OBO exchange happen inside it (their failures decide between 200 and 412); the parked command
+ * itself (Graph GET, storage, the confirmation card) runs as its own proactive turn. If that is
+ * done within the budget the invoke answers after it; otherwise it answers 200 and the command
+ * finishes in the background, tracked by the shutdown drain — Teams drops invokes at ~15 s.
  */
 import { type InvokeResponse, TurnContext } from 'botbuilder';
 import { isBotError } from '../errors';
@@ -58,7 +58,7 @@ export async function handleTokenExchange(context: TurnContext, services: Servic
       const work = services
         .track(services.continueConversation(reference, (ctx) => runGraphCommand(ctx, services, command, actor, credential)), `command after sign-in (${command.kind})`)
         .then(() => 'done' as const, (err) => void services.log.error({ err }, 'command after sign-in failed'));
-      const left = Math.max(0, services.invokeBudgetMs - (Date.now() - started));
+      const left = Math.max(0, services.tokenExchangeBudgetMs - (Date.now() - started));
       let timer: NodeJS.Timeout | undefined;
       const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), left)));
       if ((await Promise.race([work, late])) === 'late') outcome = 'sso-exchanged:command-continues';
