@@ -7,6 +7,8 @@ import type { AddressInfo } from 'node:net';
 import type { Server } from 'restify';
 import { createAdapter } from './adapter';
 import type { BotConfig } from './config';
+import { Drain, trackRequests, type DrainResult } from './drain';
+import { TOKEN_EXCHANGE_BUDGET_MS } from './timeouts';
 import { graphScope } from './graph/uploads';
 import { createLogger, type Logger } from './log';
 import { changeSettler, channelSender, Notifications, type PacingLimits, type WorkerOptions } from './notifications';
@@ -27,13 +29,22 @@ export interface BotApp {
   services: Services;
   /** Starts listening; resolves with the base URL. */
   listen(port?: number, host?: string): Promise<string>;
-  close(): Promise<void>;
+  /**
+   * Stops accepting connections, lets requests and late card updates in flight finish (up to
+   * `deadlineMs`, default config.shutdown.deadlineMs), releases the outbox jobs this instance
+   * holds and stops its worker. `clean` is false when the deadline cut work short.
+   */
+  close(deadlineMs?: number): Promise<DrainResult>;
+  /** What is in flight right now (requests, late card updates). */
+  readonly drain: Drain;
 }
 
 export interface AppOptions {
   logger?: Logger;
   /** Tests shorten the invoke budget to exercise the "updating…" path. */
   invokeBudgetMs?: number;
+  /** Tests shorten the Connector send timeout (default CONNECTOR_SEND_TIMEOUT_MS). */
+  sendTimeoutMs?: number;
   /** Tests and benchmarks tune the outbox worker (poll interval, visibility timeout, backoff). */
   notifications?: { worker?: Partial<WorkerOptions>; pacing?: PacingLimits };
 }
@@ -44,13 +55,20 @@ export function createApp(config: BotConfig, options: AppOptions = {}): BotApp {
   const { storage, durable } = createStorage(config.storage);
   if (!durable) log.warn('AZURE_STORAGE_CONNECTION_STRING is not set: state is in memory, lost on restart and not shared between instances.');
 
-  const adapter = createAdapter(config.bot);
+  const drain = new Drain();
+  const adapter = createAdapter(config.bot, options.sendTimeoutMs);
   adapter.onTurnError = async (context, error) => {
     const correlationId = randomUUID();
     log.error({ err: error, correlationId, conversation: context.activity.conversation?.id, activityType: context.activity.type }, 'turn failed');
+    // Never the error's own message: it can name hosts, keys or Graph internals. The reference
+    // finds the log line.
     if (context.activity.type === 'message') {
       await context
         .sendActivity(`Sorry — something went wrong on the bot's side and nothing was changed. (reference ${correlationId})`)
+        .catch(() => undefined);
+    } else if (context.activity.type === 'invoke') {
+      await context
+        .sendActivity({ type: 'invokeResponse', value: { status: 500, body: { error: { code: 'InternalError', message: `Internal error (reference ${correlationId})` } } } })
         .catch(() => undefined);
     }
   };
@@ -95,6 +113,7 @@ export function createApp(config: BotConfig, options: AppOptions = {}): BotApp {
     parked: new ParkedCommands(storage),
     uploads: uploadsClientFactory(config.graph),
     invokeBudgetMs: options.invokeBudgetMs ?? 4500,
+    tokenExchangeBudgetMs: TOKEN_EXCHANGE_BUDGET_MS,
     notifications,
     changeService: new ChangeService({
       changes,
@@ -106,11 +125,12 @@ export function createApp(config: BotConfig, options: AppOptions = {}): BotApp {
       policy: { staleAfterMs: CLAIM_STALE_MS, patchBudgetMs: config.graph.timeoutMs },
       log,
     }),
-    track: (work) => work,
+    track: (work, what) => drain.track(work, what),
     continueConversation: (reference, logic) => adapter.continueConversationAsync(config.bot.id ?? '', reference, logic),
   };
   const bot = new UploadsBot(services);
   const server = createServer({ adapter, bot, log, notify: config.notify.keys.length ? { keys: config.notify.keys, notifications } : undefined });
+  trackRequests(server.server, drain);
 
   return {
     server,
@@ -126,12 +146,20 @@ export function createApp(config: BotConfig, options: AppOptions = {}): BotApp {
         });
       });
     },
-    close: async () => {
-      await new Promise<void>((resolve) => {
-        server.server.closeAllConnections?.();
-        server.close(() => resolve());
-      });
+    drain,
+    close: async (deadlineMs = config.shutdown.deadlineMs) => {
+      const started = Date.now();
+      // No new connections; idle keep-alive ones go now, busy ones once their answer is sent.
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.server.closeIdleConnections?.();
+      const result = await drain.settled(deadlineMs);
+      server.server.closeAllConnections?.();
+      await closed;
+      // The worker keeps posting while turns finish (their announcements), then hands back what it holds.
       await notifications.stop();
+      await (storage as { close?: () => Promise<void> }).close?.();
+      log.info({ durationMs: Date.now() - started, clean: result.clean, pending: result.pending }, 'bot stopped');
+      return result;
     },
   };
 }

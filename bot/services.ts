@@ -20,6 +20,8 @@ export interface Services {
   uploads(credential: TokenCredential): UploadsClient;
   /** How long an invoke may take before the bot answers "updating…" and finishes later. */
   invokeBudgetMs: number;
+  /** How long a signin/tokenExchange invoke waits for its parked command before answering (Teams drops invokes at ~15 s). */
+  tokenExchangeBudgetMs: number;
   /** Team-channel notifications: installations, subscriptions, the outbox. */
   notifications: Notifications;
   /** Confirm → claim → PATCH → exact outcome → announcement (bot/changes). */

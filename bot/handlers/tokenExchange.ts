@@ -2,8 +2,14 @@
  * Message-level SSO: Teams answers our OAuthCard with `signin/tokenExchange`, once per
  * signed-in endpoint. The parked command is claimed first, so duplicates (on any instance)
  * cost no validation, no OBO and no second reply.
+ *
+ * The invoke answers within its budget (services.tokenExchangeBudgetMs): validation and the
+ * OBO exchange happen inside it (their failures decide between 200 and 412); the parked command
+ * itself (Graph GET, storage, the confirmation card) runs as its own proactive turn. If that is
+ * done within the budget the invoke answers after it; otherwise it answers 200 and the command
+ * finishes in the background, tracked by the shutdown drain — Teams drops invokes at ~15 s.
  */
-import { type InvokeResponse, type TurnContext } from 'botbuilder';
+import { type InvokeResponse, TurnContext } from 'botbuilder';
 import { isBotError } from '../errors';
 import type { Services } from '../services';
 import { actorOf } from '../teams/activity';
@@ -20,6 +26,7 @@ interface TokenExchangeValue {
 const ok = (): InvokeResponse => ({ status: 200 });
 
 export async function handleTokenExchange(context: TurnContext, services: Services): Promise<InvokeResponse> {
+  const started = Date.now();
   const value = (context.activity.value ?? {}) as TokenExchangeValue;
   const actor = actorOf(context.activity);
   if (!actor || typeof value.id !== 'string' || typeof value.token !== 'string') {
@@ -45,8 +52,19 @@ export async function handleTokenExchange(context: TurnContext, services: Servic
   try {
     const { credential } = await services.sso.accept(value.token, { oid: actor.oid });
     const command = claim.parked.command;
-    if (needsGraph(command)) await runGraphCommand(context, services, command, actor, credential);
-    setOutcome(context, 'sso-exchanged');
+    let outcome = 'sso-exchanged';
+    if (needsGraph(command)) {
+      const reference = TurnContext.getConversationReference(context.activity);
+      const work = services
+        .track(services.continueConversation(reference, (ctx) => runGraphCommand(ctx, services, command, actor, credential)), `command after sign-in (${command.kind})`)
+        .then(() => 'done' as const, (err) => void services.log.error({ err }, 'command after sign-in failed'));
+      const left = Math.max(0, services.tokenExchangeBudgetMs - (Date.now() - started));
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), left)));
+      if ((await Promise.race([work, late])) === 'late') outcome = 'sso-exchanged:command-continues';
+      clearTimeout(timer);
+    }
+    setOutcome(context, outcome);
     return ok();
   } catch (err) {
     if (!isBotError(err)) throw err;

@@ -6,6 +6,7 @@
  * (Azure Functions' queue trigger would expect base64).
  */
 import { QueueClient, QueueServiceClient, RestError } from '@azure/storage-queue';
+import { STORAGE_TRY_TIMEOUT_MS } from '../timeouts';
 import { assertSize, LostReceiptError, MAX_VISIBILITY_SECONDS, type Outbox } from './outbox';
 import type { DeadLetter, OutboxJob, ReceivedJob } from './types';
 
@@ -18,7 +19,11 @@ export class AzureQueueOutbox implements Outbox {
   private readonly dead: QueueClient;
 
   constructor(connectionString: string, queueName: string) {
-    const service = QueueServiceClient.fromConnectionString(connectionString);
+    // The SDK's default per-try timeout is effectively unbounded: a storage account that stops
+    // answering would hold a Confirm (prepare) or a shutdown (hand-back) forever.
+    const service = QueueServiceClient.fromConnectionString(connectionString, {
+      retryOptions: { maxTries: 3, tryTimeoutInMs: STORAGE_TRY_TIMEOUT_MS, retryDelayInMs: 200, maxRetryDelayInMs: 2_000 },
+    });
     this.work = service.getQueueClient(queueName);
     this.dead = service.getQueueClient(deadLetterQueueName(queueName));
   }

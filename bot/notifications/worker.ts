@@ -131,6 +131,8 @@ export class OutboxWorker {
   private readonly inFlight = new Set<Promise<void>>();
   /** Targets being posted by this process right now (a duplicate job for one waits its turn). */
   private readonly posting = new Set<string>();
+  /** Jobs taken but left unsettled (a duplicate waiting its turn, an unexpected failure): handed back on stop(). */
+  private readonly unsettled = new Map<string, ReceivedJob & { heldUntil: number }>();
   readonly stats: WorkerStats = { expanded: 0, delivered: 0, retried: 0, pruned: 0, deadLettered: 0, duplicatesSkipped: 0, unsubscribedSkipped: 0, postponed: 0, recovered: 0, markerWriteFailures: 0 };
 
   constructor(
@@ -144,13 +146,35 @@ export class OutboxWorker {
     this.loop = this.run();
   }
 
-  /** Stops taking jobs and waits for the ones in hand; anything unfinished returns to the queue on its own. */
+  /**
+   * Stops taking jobs, waits for the ones being worked on, then hands back the jobs it still
+   * holds unsettled (visible again at once, so another instance takes them now rather than after
+   * their visibility timeout).
+   */
   async stop(): Promise<void> {
     if (!this.running) return;
     this.running = false;
     this.wake?.();
     await this.loop;
     await Promise.allSettled([...this.inFlight]);
+    const held = [...this.unsettled.values()].filter((h) => h.heldUntil > Date.now());
+    this.unsettled.clear();
+    await Promise.all(
+      held.map((h) =>
+        this.deps.outbox.update({ messageId: h.messageId, receipt: h.receipt, job: h.job, dequeueCount: h.dequeueCount }, h.job, 0).catch((err) => {
+          // A lost receipt: someone else holds it already. Otherwise it returns after its timeout.
+          if (!(err instanceof LostReceiptError)) this.deps.log.warn({ err, messageId: h.messageId }, 'outbox: could not hand a job back');
+        }),
+      ),
+    );
+    if (held.length) this.deps.log.info({ jobs: held.length }, 'outbox: jobs handed back for another instance');
+  }
+
+  private holdUnsettled(held: ReceivedJob): void {
+    const now = Date.now();
+    // Past its visibility timeout the job is back in the queue (or someone else's): not ours to hand back.
+    for (const [id, h] of this.unsettled) if (h.heldUntil <= now) this.unsettled.delete(id);
+    this.unsettled.set(held.messageId, { ...held, heldUntil: now + this.options.visibilitySeconds * 1000 });
   }
 
   /** Wakes an idle worker (a job was just enqueued by this instance). */
@@ -173,7 +197,10 @@ export class OutboxWorker {
       }
       for (const held of jobs) {
         const p: Promise<void> = this.handle(held)
-          .catch((err) => this.deps.log.error({ err, messageId: held.messageId }, 'outbox: job failed unexpectedly; it returns after its visibility timeout'))
+          .catch((err) => {
+            this.deps.log.error({ err, messageId: held.messageId }, 'outbox: job failed unexpectedly; it returns after its visibility timeout');
+            this.holdUnsettled(held);
+          })
           .finally(() => this.inFlight.delete(p));
         this.inFlight.add(p);
       }
@@ -247,7 +274,10 @@ export class OutboxWorker {
     const { outbox, storage, pacer, log } = this.deps;
     const key = targetKey(job.target);
     const marker = sentKey(job.deliveryId, key);
-    if (this.posting.has(marker)) return; // hidden until its timeout; by then the marker says whether it went out
+    if (this.posting.has(marker)) {
+      this.holdUnsettled(held); // hidden until its timeout; by then the marker says whether it went out
+      return;
+    }
     this.posting.add(marker);
     const lease = new Lease(held, outbox, this.options.visibilitySeconds, log);
     try {

@@ -13,6 +13,7 @@ import type { TokenCredential } from '@azure/identity';
 import { CardFactory, type AdaptiveCardInvokeResponse, type Attachment } from 'botbuilder';
 import { BotError } from '../errors';
 import { toBotError } from '../graph/uploads';
+import { OBO_TIMEOUT_MS, withTimeout } from '../timeouts';
 import type { UserCredentials } from './credentials';
 import type { SsoTokenValidator, ValidatedSsoToken } from './validate';
 
@@ -52,7 +53,9 @@ export class SsoService {
     }
     const credential = this.credentials.remember(sso);
     try {
-      await credential.getToken(this.options.graphScope);
+      // Entra that does not answer must not hold the invoke: the signal aborts MSAL's request where
+      // it is honoured, the race frees this turn either way (as BotError 'timeout').
+      await withTimeout(credential.getToken(this.options.graphScope, { abortSignal: AbortSignal.timeout(OBO_TIMEOUT_MS) }), OBO_TIMEOUT_MS, 'Microsoft Entra ID (on-behalf-of sign-in)');
     } catch (err) {
       this.credentials.forget(sso.user);
       throw toBotError(err);
