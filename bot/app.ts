@@ -9,7 +9,7 @@ import { createAdapter } from './adapter';
 import type { BotConfig } from './config';
 import { graphScope } from './graph/uploads';
 import { createLogger, type Logger } from './log';
-import { changeSettler, channelSender, Notifications, type PacingLimits, type WorkerOptions } from './notifications';
+import { changeSettler, channelSender, DEFAULT_WORKER_OPTIONS, Notifications, type PacingLimits, type WorkerOptions } from './notifications';
 import { createServer } from './server';
 import type { Services } from './services';
 import { uploadsClientFactory } from './services';
@@ -18,7 +18,10 @@ import { SsoService } from './sso/service';
 import { SsoTokenValidator } from './sso/validate';
 import { PendingChanges } from './state/changes';
 import { ParkedCommands } from './state/parked';
+import { sweepRules } from './state/rules';
 import { createStorage } from './state/storage';
+import type { StateStore } from './state/store';
+import { DEFAULT_SWEEPER_OPTIONS, Sweeper, type SweeperOptions } from './state/sweeper';
 import { UploadsBot } from './teams/bot';
 
 export interface BotApp {
@@ -27,6 +30,8 @@ export interface BotApp {
   /** Starts listening; resolves with the base URL. */
   listen(port?: number, host?: string): Promise<string>;
   close(): Promise<void>;
+  /** The state store and the sweeper that deletes what has outlived its lifetime. */
+  state: { store: StateStore; sweeper: Sweeper };
 }
 
 export interface AppOptions {
@@ -35,12 +40,17 @@ export interface AppOptions {
   invokeBudgetMs?: number;
   /** Tests and benchmarks tune the outbox worker (poll interval, visibility timeout, backoff). */
   notifications?: { worker?: Partial<WorkerOptions>; pacing?: PacingLimits };
+  /** The clock stored items' lifetimes are judged on (tests advance it past them). */
+  clock?: () => number;
+  /** Tests sweep on demand or often. */
+  sweeper?: Partial<SweeperOptions>;
 }
 
 export function createApp(config: BotConfig, options: AppOptions = {}): BotApp {
   const log = options.logger ?? createLogger(config.logLevel);
 
-  const { storage, durable } = createStorage(config.storage);
+  const clock = options.clock ?? Date.now;
+  const { storage, durable } = createStorage(config.storage, clock);
   if (!durable) log.warn('AZURE_STORAGE_CONNECTION_STRING is not set: state is in memory, lost on restart and not shared between instances.');
 
   const adapter = createAdapter(config.bot);
@@ -72,7 +82,8 @@ export function createApp(config: BotConfig, options: AppOptions = {}): BotApp {
     graphScope: graphScope(config.graph.baseUrl),
   });
 
-  const changes = new PendingChanges(storage);
+  const changes = new PendingChanges(storage, clock, undefined, { retentionMs: config.retention.settledMs, allowedTenants: config.sso.allowedTenants });
+  const sweeper = new Sweeper(storage, sweepRules(config, { ...DEFAULT_WORKER_OPTIONS, ...options.notifications?.worker }), log, { ...DEFAULT_SWEEPER_OPTIONS, ...options.sweeper });
   const notifications = new Notifications({
     storage,
     connectionString: config.storage.connectionString,
@@ -91,7 +102,7 @@ export function createApp(config: BotConfig, options: AppOptions = {}): BotApp {
     adapter,
     sso,
     changes,
-    parked: new ParkedCommands(storage),
+    parked: new ParkedCommands(storage, clock, { allowedTenants: config.sso.allowedTenants }),
     uploads: uploadsClientFactory(config.graph),
     invokeBudgetMs: options.invokeBudgetMs ?? 4500,
     notifications,
@@ -115,9 +126,11 @@ export function createApp(config: BotConfig, options: AppOptions = {}): BotApp {
   return {
     server,
     services,
+    state: { store: storage, sweeper },
     listen: async (port = config.port, host = config.host) => {
       // The outbox first: a bot that cannot reach its queue should not accept changes it cannot announce.
       await notifications.start();
+      sweeper.start();
       return new Promise((resolve, reject) => {
         server.once('error', reject);
         server.listen(port, host, () => {
@@ -132,6 +145,7 @@ export function createApp(config: BotConfig, options: AppOptions = {}): BotApp {
         server.close(() => resolve());
       });
       await notifications.stop();
+      await sweeper.stop();
     },
   };
 }

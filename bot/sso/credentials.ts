@@ -13,6 +13,7 @@ import {
   type OnBehalfOfCredentialSecretOptions,
   type TokenCredential,
 } from '@azure/identity';
+import { Lru } from '../state/lru';
 import type { ValidatedSsoToken } from './validate';
 
 export interface OboOptions {
@@ -35,13 +36,22 @@ const isMicrosoftAuthority = (host: string): boolean =>
 
 export const userKey = (u: { tid: string; oid: string }): string => `${u.tid}:${u.oid}`;
 
+/**
+ * Users whose credentials are held at once. Beyond it the least recently active user's goes:
+ * they are asked for SSO again (silent in Teams), which costs one OBO round trip, not a failure.
+ */
+export const MAX_USERS = 10_000;
+
 export class UserCredentials {
-  private readonly entries = new Map<string, Entry>();
+  private readonly entries: Lru<string, Entry>;
 
   constructor(
     private readonly options: OboOptions,
     private readonly now: () => number = Date.now,
-  ) {}
+    maxUsers = MAX_USERS,
+  ) {
+    this.entries = new Lru(maxUsers);
+  }
 
   /** Stores (or keeps) the credential for a freshly validated SSO token and returns it. */
   remember(sso: ValidatedSsoToken): TokenCredential {
@@ -87,7 +97,7 @@ export class UserCredentials {
 
   private sweep(): void {
     const now = this.now();
-    for (const [key, entry] of this.entries) if (entry.expiresAt <= now) this.entries.delete(key);
+    this.entries.prune((entry) => entry.expiresAt <= now);
   }
 }
 
