@@ -59,3 +59,29 @@ export class CountingStore implements StateStore {
     return this.inner.delete(keys);
   }
 }
+
+/**
+ * Counts calls on a store already in use (the one a running bot holds), by wrapping its methods
+ * in place; returns the live list of calls.
+ */
+export function instrument(store: StateStore): Call[] {
+  const calls: Call[] = [];
+  const target = store as unknown as Record<string, (...args: unknown[]) => unknown>;
+  const keysOf: Record<Call['op'], (arg: unknown) => string[]> = {
+    get: (k) => [k as string],
+    put: (k) => [k as string],
+    remove: (k) => [k as string],
+    list: (p) => [p as string],
+    read: (ks) => ks as string[],
+    write: (changes) => Object.keys(changes as object),
+    delete: (ks) => ks as string[],
+  };
+  for (const op of Object.keys(keysOf) as Call['op'][]) {
+    const original = target[op]!.bind(store);
+    target[op] = (...args: unknown[]) => {
+      calls.push({ op, keys: keysOf[op](args[0]) });
+      return original(...args);
+    };
+  }
+  return calls;
+}
