@@ -41,9 +41,11 @@ export const userKey = (u: { tid: string; oid: string }): string => `${u.tid}:${
  * they are asked for SSO again (silent in Teams), which costs one OBO round trip, not a failure.
  */
 export const MAX_USERS = 10_000;
+const SWEEP_EVERY_MS = 60_000;
 
 export class UserCredentials {
   private readonly entries: Lru<string, Entry>;
+  private nextSweepAt = 0;
 
   constructor(
     private readonly options: OboOptions,
@@ -70,8 +72,8 @@ export class UserCredentials {
       disableInstanceDiscovery: !isMicrosoftAuthority(this.options.authorityHost),
     };
     const credential = new SharedRequestCredential(new OnBehalfOfCredential(options));
-    this.entries.set(key, { credential, token: sso.token, expiresAt: sso.expiresAt });
     this.sweep();
+    this.entries.set(key, { credential, token: sso.token, expiresAt: sso.expiresAt });
     return credential;
   }
 
@@ -95,8 +97,20 @@ export class UserCredentials {
     return this.entries.size;
   }
 
+  /** How many users' credentials are held at most. */
+  get maxUsers(): number {
+    return this.entries.maxEntries;
+  }
+
+  /**
+   * Drops expired entries: at most once a minute (a scan of every user per sign-in would be
+   * quadratic), and whenever the map is full, so the bound pushes out no one still signed in
+   * while an expired entry remains.
+   */
   private sweep(): void {
     const now = this.now();
+    if (now < this.nextSweepAt && this.entries.size < this.entries.maxEntries) return;
+    this.nextSweepAt = now + SWEEP_EVERY_MS;
     this.entries.prune((entry) => entry.expiresAt <= now);
   }
 }

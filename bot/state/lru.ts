@@ -42,7 +42,8 @@ export class Lru<K, V> {
   /** Drops every entry `stale` says is of no further use; returns how many went. */
   prune(stale: (value: V, key: K) => boolean): number {
     let dropped = 0;
-    for (const [key, value] of [...this.map]) {
+    // Deleting the entry being visited is safe while iterating a Map.
+    for (const [key, value] of this.map) {
       if (stale(value, key)) {
         this.map.delete(key);
         dropped += 1;
