@@ -14,6 +14,7 @@ import type { Attachment, Storage } from 'botbuilder';
 import type { Logger } from '../log';
 import { FORMAT_VERSION, sentMarkerTtlMs } from '../state/lifetimes';
 import { Lru } from '../state/lru';
+import { SENT_MARKER_PREFIX } from '../state/rules';
 import { readItem, writeItem } from '../state/storage';
 import { LostReceiptError, type Outbox } from './outbox';
 import type { Pacer } from './rateLimits';
@@ -87,7 +88,7 @@ export interface WorkerDeps {
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-const sentKey = (deliveryId: string, key: string) => `notify-sent-${createHash('sha256').update(`${deliveryId}|${key}`).digest('hex').slice(0, 40)}`;
+const sentKey = (deliveryId: string, key: string) => `${SENT_MARKER_PREFIX}${createHash('sha256').update(`${deliveryId}|${key}`).digest('hex').slice(0, 40)}`;
 
 /**
  * Holds a job for as long as it is being worked on: the visibility timeout is renewed at half
