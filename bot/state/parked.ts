@@ -45,7 +45,7 @@ export const PARKED_KEEP_MS = PARKED_TTL_MS + PARKED_MARGIN_MS;
 const keepUntil = (parked: { createdAt: number }) => ({ expiresAt: parked.createdAt + PARKED_KEEP_MS });
 
 export interface ParkedCommandsOptions {
-  /** Commands parked for other tenants are never resumed (config.sso.allowedTenants); unset = any tenant. */
+  /** signin/verifyState never resumes commands parked for other tenants (config.sso.allowedTenants); unset = any tenant. */
   allowedTenants?: readonly string[];
 }
 
@@ -72,7 +72,9 @@ export class ParkedCommands {
   async claim(exchangeId: unknown, user: { oid: string; tid: string }): Promise<ClaimResult> {
     if (typeof exchangeId !== 'string' || exchangeId.length > 100) return { outcome: 'unknown' };
     const item = await readItem<ParkedCommand>(this.storage, itemKey(exchangeId));
-    if (!item?.eTag || item.oid !== user.oid || item.tid !== user.tid || !this.tenantAllowed(item)) return { outcome: 'unknown' };
+    // No tenant check here: a claim only leads to SSO validation, which refuses a tenant that is not
+    // allowed with a card saying so (and never runs the command); "unknown" would show a sign-in button instead.
+    if (!item?.eTag || item.oid !== user.oid || item.tid !== user.tid) return { outcome: 'unknown' };
     if (this.isExpired(item)) return { outcome: 'unknown' };
     if (item.state !== 'waiting') return { outcome: 'duplicate' };
     const { eTag, ...parked } = item;
