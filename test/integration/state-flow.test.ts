@@ -59,6 +59,14 @@ it('a personal-chat flow with a channel notification leaves the store at its bas
   await until(async () => (await keys(memory)).some((k) => k.startsWith('notify-sent-')), 'the sent marker');
   const during = await keys(memory);
   for (const prefix of ['changes_', 'sso_', 'ssolatest_', 'notify-sent-']) expect(during.some((k) => k.startsWith(prefix))).toBe(true);
+  // Each carries its own lifetime (the sweep's fallback by age is only for items of the previous version).
+  const lifetimes = new Map<string, number | undefined>();
+  for await (const item of memory.list('')) lifetimes.set(item.key.replace(/^(changes_|sso_|ssolatest_|notify-sent-|notify-index|notify-team-).*$/, '$1'), item.expiresAt && item.expiresAt - item.lastModified);
+  expect(lifetimes.get('notify-sent-')).toBe(DAY);
+  expect(lifetimes.get('sso_')).toBeGreaterThan(15 * 60_000);
+  expect(lifetimes.get('ssolatest_')).toBeGreaterThan(15 * 60_000);
+  expect(lifetimes.get('changes_')).toBeGreaterThan(7 * DAY);
+  expect(lifetimes.get('notify-team-')).toBeUndefined();
 
   // A day and a bit: the parked command and the sent marker are gone, the change is kept for "already done".
   offset = DAY + 60_000;
