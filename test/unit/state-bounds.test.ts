@@ -2,9 +2,13 @@
  * The pure parts of bounded state: the LRU every in-memory cache uses, when the sweep deletes an
  * item, how long a sent marker is kept, and the per-user credential bound.
  */
+import { OutboxWorker, SubscriptionRegistry } from '../../bot/notifications';
+import type { WorkerDeps } from '../../bot/notifications/worker';
+import type { DeliveryJob } from '../../bot/notifications/types';
 import { UserCredentials } from '../../bot/sso/credentials';
 import { sentMarkerTtlMs, SENT_MARKER_FLOOR_MS } from '../../bot/state/lifetimes';
 import { Lru } from '../../bot/state/lru';
+import { MemoryStore } from '../../bot/state/memoryStore';
 import { isDue } from '../../bot/state/sweeper';
 
 describe('Lru', () => {
@@ -85,5 +89,22 @@ describe('UserCredentials size bound', () => {
 
   it('defaults to 10,000 users', () => {
     expect(new UserCredentials(options).maxUsers).toBe(10_000);
+  });
+});
+
+describe('the outbox worker\'s team-record cache', () => {
+  it('holds at most 1,000 teams however many a fan-out touches', async () => {
+    const registry = new SubscriptionRegistry(new MemoryStore());
+    const worker = new OutboxWorker({ registry } as unknown as WorkerDeps);
+    const stillSubscribed = (worker as unknown as { stillSubscribed(job: DeliveryJob): Promise<boolean> }).stillSubscribed.bind(worker);
+    const job = (teamId: string): DeliveryJob => ({
+      kind: 'deliver',
+      deliveryId: 'd',
+      attempt: 0,
+      notice: { uploadId: 'u', status: 'complete', by: 'x', at: 0, where: 'w', source: 'bot' },
+      target: { tenantId: 't', teamId, channelId: teamId, serviceUrl: 'https://127.0.0.1', channelName: 'General' },
+    });
+    for (let i = 0; i < 1200; i += 1) await expect(stillSubscribed(job(`19:team-${i}@thread.tacv2`))).resolves.toBe(false);
+    expect((worker as unknown as { teams: { size: number } }).teams.size).toBe(1000);
   });
 });
