@@ -11,7 +11,7 @@ import { Drain, trackRequests, type DrainResult } from './drain';
 import { TOKEN_EXCHANGE_BUDGET_MS } from './timeouts';
 import { graphScope } from './graph/uploads';
 import { createLogger, type Logger } from './log';
-import { changeSettler, channelSender, Notifications, type PacingLimits, type WorkerOptions } from './notifications';
+import { changeSettler, channelSender, DEFAULT_WORKER_OPTIONS, Notifications, type PacingLimits, type WorkerOptions } from './notifications';
 import { createServer } from './server';
 import type { Services } from './services';
 import { uploadsClientFactory } from './services';
@@ -21,7 +21,10 @@ import { SsoTokenValidator } from './sso/validate';
 import { CLAIM_STALE_MS, PendingChanges } from './state/changes';
 import { ChangeService } from './changes/service';
 import { ParkedCommands } from './state/parked';
+import { sweepRules } from './state/rules';
 import { createStorage } from './state/storage';
+import type { StateStore } from './state/store';
+import { DEFAULT_SWEEPER_OPTIONS, Sweeper, type SweeperOptions } from './state/sweeper';
 import { UploadsBot } from './teams/bot';
 
 export interface BotApp {
@@ -37,6 +40,8 @@ export interface BotApp {
   close(deadlineMs?: number): Promise<DrainResult>;
   /** What is in flight right now (requests, late card updates). */
   readonly drain: Drain;
+  /** The state store and the sweeper that deletes what has outlived its lifetime. */
+  state: { store: StateStore; sweeper: Sweeper };
 }
 
 export interface AppOptions {
@@ -47,12 +52,17 @@ export interface AppOptions {
   sendTimeoutMs?: number;
   /** Tests and benchmarks tune the outbox worker (poll interval, visibility timeout, backoff). */
   notifications?: { worker?: Partial<WorkerOptions>; pacing?: PacingLimits };
+  /** The clock stored items' lifetimes are judged on (tests advance it past them). */
+  clock?: () => number;
+  /** Tests sweep on demand or often. */
+  sweeper?: Partial<SweeperOptions>;
 }
 
 export function createApp(config: BotConfig, options: AppOptions = {}): BotApp {
   const log = options.logger ?? createLogger(config.logLevel);
 
-  const { storage, durable } = createStorage(config.storage);
+  const clock = options.clock ?? Date.now;
+  const { storage, durable } = createStorage(config.storage, clock);
   if (!durable) log.warn('AZURE_STORAGE_CONNECTION_STRING is not set: state is in memory, lost on restart and not shared between instances.');
 
   const drain = new Drain();
@@ -91,7 +101,8 @@ export function createApp(config: BotConfig, options: AppOptions = {}): BotApp {
     graphScope: graphScope(config.graph.baseUrl),
   });
 
-  const changes = new PendingChanges(storage);
+  const changes = new PendingChanges(storage, clock, undefined, { retentionMs: config.retention.settledMs, allowedTenants: config.sso.allowedTenants });
+  const sweeper = new Sweeper(storage, sweepRules(config, { ...DEFAULT_WORKER_OPTIONS, ...options.notifications?.worker }), log, { ...DEFAULT_SWEEPER_OPTIONS, ...options.sweeper });
   const notifications = new Notifications({
     storage,
     connectionString: config.storage.connectionString,
@@ -110,7 +121,7 @@ export function createApp(config: BotConfig, options: AppOptions = {}): BotApp {
     adapter,
     sso,
     changes,
-    parked: new ParkedCommands(storage),
+    parked: new ParkedCommands(storage, clock, { allowedTenants: config.sso.allowedTenants }),
     uploads: uploadsClientFactory(config.graph),
     invokeBudgetMs: options.invokeBudgetMs ?? 4500,
     tokenExchangeBudgetMs: TOKEN_EXCHANGE_BUDGET_MS,
@@ -124,6 +135,7 @@ export function createApp(config: BotConfig, options: AppOptions = {}): BotApp {
       prepareRecovery: (changeKey) => notifications.prepare(changeKey),
       policy: { staleAfterMs: CLAIM_STALE_MS, patchBudgetMs: config.graph.timeoutMs },
       log,
+      now: clock,
     }),
     track: (work, what) => drain.track(work, what),
     continueConversation: (reference, logic) => adapter.continueConversationAsync(config.bot.id ?? '', reference, logic),
@@ -135,9 +147,11 @@ export function createApp(config: BotConfig, options: AppOptions = {}): BotApp {
   return {
     server,
     services,
+    state: { store: storage, sweeper },
     listen: async (port = config.port, host = config.host) => {
       // The outbox first: a bot that cannot reach its queue should not accept changes it cannot announce.
       await notifications.start();
+      sweeper.start();
       return new Promise((resolve, reject) => {
         server.once('error', reject);
         server.listen(port, host, () => {
@@ -157,6 +171,7 @@ export function createApp(config: BotConfig, options: AppOptions = {}): BotApp {
       await closed;
       // The worker keeps posting while turns finish (their announcements), then hands back what it holds.
       await notifications.stop();
+      await sweeper.stop();
       await (storage as { close?: () => Promise<void> }).close?.();
       log.info({ durationMs: Date.now() - started, clean: result.clean, pending: result.pending }, 'bot stopped');
       return result;

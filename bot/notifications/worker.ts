@@ -13,6 +13,9 @@
 import { createHash } from 'node:crypto';
 import type { Attachment, Storage } from 'botbuilder';
 import type { Logger } from '../log';
+import { FORMAT_VERSION, sentMarkerTtlMs } from '../state/lifetimes';
+import { Lru } from '../state/lru';
+import { SENT_MARKER_PREFIX } from '../state/rules';
 import { readItem, writeItem } from '../state/storage';
 import { LostReceiptError, type Outbox } from './outbox';
 import type { Pacer } from './rateLimits';
@@ -20,6 +23,8 @@ import type { SubscriptionRegistry, TeamRecord } from './registry';
 
 /** How stale a team's subscriptions may be when deciding to send (an unsubscribe takes effect within this). */
 const TEAM_CACHE_MS = 1000;
+/** Teams whose records are cached at once; a fan-out touches far fewer within TEAM_CACHE_MS. */
+const TEAM_CACHE_MAX = 1000;
 import { classifySendError, type ChannelSender } from './sender';
 import { targetKey, type ChangeNotice, type DeliveryJob, type FanOutJob, type ReceivedJob, type SettleJob, type Settlement } from './types';
 
@@ -86,7 +91,7 @@ export interface WorkerDeps {
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-const sentKey = (deliveryId: string, key: string) => `notify-sent-${createHash('sha256').update(`${deliveryId}|${key}`).digest('hex').slice(0, 40)}`;
+const sentKey = (deliveryId: string, key: string) => `${SENT_MARKER_PREFIX}${createHash('sha256').update(`${deliveryId}|${key}`).digest('hex').slice(0, 40)}`;
 
 /**
  * Holds a job for as long as it is being worked on: the visibility timeout is renewed at half
@@ -308,7 +313,8 @@ export class OutboxWorker {
         await this.failed(lease, job, err);
         return;
       }
-      await writeItem(storage, marker, { deliveryId: job.deliveryId, channelId: job.target.channelId, activityId, at: Date.now() }).catch((err) => {
+      // Kept as long as this job could come back (lifetimes.ts); the sweep deletes it after.
+      await writeItem(storage, marker, { v: FORMAT_VERSION, deliveryId: job.deliveryId, channelId: job.target.channelId, activityId, at: Date.now() }, { ttlMs: sentMarkerTtlMs(this.options) }).catch((err) => {
         this.stats.markerWriteFailures += 1;
         log.warn({ err, deliveryId: job.deliveryId, channelId: job.target.channelId }, 'could not record a sent notification; if its job comes back it is posted once more');
       });
@@ -322,13 +328,15 @@ export class OutboxWorker {
   }
 
   /** Team records read at most once a second per team: a fan-out to 1,000 channels reads a handful, not 1,000. */
-  private readonly teams = new Map<string, { at: number; record: Promise<TeamRecord | undefined> }>();
+  private readonly teams = new Lru<string, { at: number; record: Promise<TeamRecord | undefined> }>(TEAM_CACHE_MAX);
 
   private async stillSubscribed(job: DeliveryJob): Promise<boolean> {
     const now = Date.now();
     let cached = this.teams.get(job.target.teamId);
     if (!cached || now - cached.at > TEAM_CACHE_MS) {
       cached = { at: now, record: this.deps.registry.team(job.target.teamId) };
+      // Stale entries go before the size bound has to push out fresh ones.
+      if (this.teams.size >= TEAM_CACHE_MAX) this.teams.prune((entry) => now - entry.at > TEAM_CACHE_MS);
       this.teams.set(job.target.teamId, cached);
       cached.record.catch(() => this.teams.delete(job.target.teamId));
     }

@@ -13,6 +13,7 @@ import {
   type OnBehalfOfCredentialSecretOptions,
   type TokenCredential,
 } from '@azure/identity';
+import { Lru } from '../state/lru';
 import type { ValidatedSsoToken } from './validate';
 
 export interface OboOptions {
@@ -35,13 +36,24 @@ const isMicrosoftAuthority = (host: string): boolean =>
 
 export const userKey = (u: { tid: string; oid: string }): string => `${u.tid}:${u.oid}`;
 
+/**
+ * Users whose credentials are held at once. Beyond it the least recently active user's goes:
+ * they are asked for SSO again (silent in Teams), which costs one OBO round trip, not a failure.
+ */
+export const MAX_USERS = 10_000;
+const SWEEP_EVERY_MS = 60_000;
+
 export class UserCredentials {
-  private readonly entries = new Map<string, Entry>();
+  private readonly entries: Lru<string, Entry>;
+  private nextSweepAt = 0;
 
   constructor(
     private readonly options: OboOptions,
     private readonly now: () => number = Date.now,
-  ) {}
+    maxUsers = MAX_USERS,
+  ) {
+    this.entries = new Lru(maxUsers);
+  }
 
   /** Stores (or keeps) the credential for a freshly validated SSO token and returns it. */
   remember(sso: ValidatedSsoToken): TokenCredential {
@@ -60,8 +72,8 @@ export class UserCredentials {
       disableInstanceDiscovery: !isMicrosoftAuthority(this.options.authorityHost),
     };
     const credential = new SharedRequestCredential(new OnBehalfOfCredential(options));
-    this.entries.set(key, { credential, token: sso.token, expiresAt: sso.expiresAt });
     this.sweep();
+    this.entries.set(key, { credential, token: sso.token, expiresAt: sso.expiresAt });
     return credential;
   }
 
@@ -85,9 +97,21 @@ export class UserCredentials {
     return this.entries.size;
   }
 
+  /** How many users' credentials are held at most. */
+  get maxUsers(): number {
+    return this.entries.maxEntries;
+  }
+
+  /**
+   * Drops expired entries: at most once a minute (a scan of every user per sign-in would be
+   * quadratic), and whenever the map is full, so the bound pushes out no one still signed in
+   * while an expired entry remains.
+   */
   private sweep(): void {
     const now = this.now();
-    for (const [key, entry] of this.entries) if (entry.expiresAt <= now) this.entries.delete(key);
+    if (now < this.nextSweepAt && this.entries.size < this.entries.maxEntries) return;
+    this.nextSweepAt = now + SWEEP_EVERY_MS;
+    this.entries.prune((entry) => entry.expiresAt <= now);
   }
 }
 

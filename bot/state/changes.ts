@@ -6,9 +6,10 @@
  * clicks, two devices, two bot instances — PATCH at most once.
  */
 import { randomBytes } from 'node:crypto';
-import type { Storage } from 'botbuilder';
 import type { UploadStatus } from '../model';
-import { readItem, replaceItem, writeItem } from './storage';
+import { changeKeepUntil, FORMAT_VERSION, type Versioned } from './lifetimes';
+import { readItem, swapItem } from './storage';
+import type { StateStore } from './store';
 
 export const CHANGE_TTL_MS = 10 * 60 * 1000;
 /**
@@ -34,7 +35,7 @@ export interface Requester {
   mri: string;
 }
 
-export interface PendingChange {
+export interface PendingChange extends Versioned {
   key: string;
   uploadId: string;
   requestedStatus: UploadStatus;
@@ -61,33 +62,59 @@ export interface PendingChange {
 
 export type StoredChange = PendingChange & { eTag: string };
 
-const storageKey = (key: string) => `changes_${key}`;
+export const CHANGES_PREFIX = 'changes_';
+const storageKey = (key: string) => `${CHANGES_PREFIX}${key}`;
+
+/** How long settled changes stay readable when the configuration does not say (STATE_RETENTION_DAYS' default). */
+export const DEFAULT_RETENTION_MS = 7 * 24 * 3600 * 1000;
+
+export interface PendingChangesOptions {
+  /** How long a change stays readable after its expiry (config.retention.settledMs). */
+  retentionMs?: number;
+  /** Changes requested from other tenants are never served (config.sso.allowedTenants); unset = any tenant. */
+  allowedTenants?: readonly string[];
+}
 
 export class PendingChanges {
+  private readonly retentionMs: number;
+  private readonly allowed?: ReadonlySet<string>;
+
   constructor(
-    private readonly storage: Storage,
+    private readonly storage: StateStore,
     private readonly now: () => number = Date.now,
     private readonly ttlMs = CHANGE_TTL_MS,
-  ) {}
+    options: PendingChangesOptions = {},
+  ) {
+    this.retentionMs = options.retentionMs ?? DEFAULT_RETENTION_MS;
+    this.allowed = options.allowedTenants && new Set(options.allowedTenants.map((t) => t.toLowerCase()));
+  }
 
-  async create(input: Omit<PendingChange, 'key' | 'createdAt' | 'expiresAt' | 'state'>): Promise<PendingChange> {
+  async create(input: Omit<PendingChange, 'key' | 'createdAt' | 'expiresAt' | 'state'>): Promise<StoredChange> {
     const createdAt = this.now();
     const change: PendingChange = {
       ...input,
+      v: FORMAT_VERSION,
       key: randomBytes(32).toString('base64url'),
       createdAt,
       expiresAt: createdAt + this.ttlMs,
       state: 'pending',
     };
-    await writeItem(this.storage, storageKey(change.key), change);
-    return change;
+    const eTag = await this.storage.put(storageKey(change.key), change, { ifNoneMatch: '*', expiresAt: changeKeepUntil(change, this.retentionMs) });
+    // 256 random bits cannot collide; a conflict here means the store is broken.
+    if (eTag === undefined) throw new Error('pending change key already in use');
+    return { ...change, eTag };
   }
 
-  /** Undefined for malformed (tampered) keys without touching storage, and for unknown ones. */
+  /**
+   * Undefined for malformed (tampered) keys without touching storage, for unknown ones, and for
+   * changes of a tenant no longer allowed (they go with their lifetime).
+   */
   async load(key: unknown): Promise<StoredChange | undefined> {
     if (typeof key !== 'string' || !KEY_FORMAT.test(key)) return undefined;
     const item = await readItem<PendingChange>(this.storage, storageKey(key));
-    return item?.eTag ? (item as StoredChange) : undefined;
+    if (!item?.eTag) return undefined;
+    if (this.allowed && !this.allowed.has(String(item.requester?.tid).toLowerCase())) return undefined;
+    return item as StoredChange;
   }
 
   isExpired(change: PendingChange): boolean {
@@ -103,12 +130,15 @@ export class PendingChanges {
     return this.now;
   }
 
-  /** Compare-and-swap: applies `patch` only if nobody wrote since `change` was read. */
+  /**
+   * Compare-and-swap: applies `patch` only if nobody wrote since `change` was read. One storage
+   * write: the store returns the new eTag, so the next transition stays conditional without a
+   * re-read. A record of the previous format (no `v`) is rewritten in the current one.
+   */
   async update(change: StoredChange, patch: Partial<PendingChange>): Promise<StoredChange | undefined> {
     const { eTag, ...current } = change;
-    const next = { ...current, ...patch };
-    if (!(await replaceItem(this.storage, storageKey(change.key), next, eTag))) return undefined;
-    // Re-read for the new eTag so later transitions stay conditional.
-    return this.load(change.key);
+    const next: PendingChange = { ...current, ...patch, v: FORMAT_VERSION };
+    const newETag = await swapItem(this.storage, storageKey(change.key), next, eTag, { expiresAt: changeKeepUntil(next, this.retentionMs) });
+    return newETag === undefined ? undefined : { ...next, eTag: newETag };
   }
 }

@@ -4,16 +4,18 @@
  * The bot sends an OAuthCard whose tokenExchangeResource id is fresh; Teams answers with one
  * `signin/tokenExchange` invoke per signed-in endpoint, possibly to different bot instances.
  * The parked item exists before any invoke arrives, so claiming it is a compare-and-swap on an
- * existing item — exactly one invoke wins, on any instance, with any botbuilder Storage.
+ * existing item — exactly one invoke wins, on any instance. The claimed item is also what
+ * deduplicates later copies of the invoke, so it lives as long as the parked command could.
  */
 import { randomUUID } from 'node:crypto';
-import type { Storage } from 'botbuilder';
 import type { Command } from '../commands/parse';
-import { readItem, replaceItem, writeItem } from './storage';
+import { FORMAT_VERSION, PARKED_MARGIN_MS, type Versioned } from './lifetimes';
+import { readItem, swapItem } from './storage';
+import type { StateStore } from './store';
 
 export const PARKED_TTL_MS = 15 * 60 * 1000;
 
-export interface ParkedCommand {
+export interface ParkedCommand extends Versioned {
   exchangeId: string;
   oid: string;
   tid: string;
@@ -23,25 +25,46 @@ export interface ParkedCommand {
   createdAt: number;
 }
 
+interface LatestPointer extends Versioned {
+  exchangeId: string;
+}
+
 export type ClaimResult =
   | { outcome: 'claimed'; parked: ParkedCommand }
   | { outcome: 'duplicate' }
   | { outcome: 'unknown' };
 
-const itemKey = (exchangeId: string) => `sso_${exchangeId}`;
+export const PARKED_PREFIX = 'sso_';
+export const LATEST_PREFIX = 'ssolatest_';
+const itemKey = (exchangeId: string) => `${PARKED_PREFIX}${exchangeId}`;
 /** The user's latest parked command in a conversation: what signin/verifyState resumes. */
-const latestKey = (tid: string, oid: string, conversationId: string) => `ssolatest_${tid}_${oid}_${conversationId}`;
+const latestKey = (tid: string, oid: string, conversationId: string) => `${LATEST_PREFIX}${tid}_${oid}_${conversationId}`;
+
+/** Parked items, their pointers and claims are kept this long after parking. */
+export const PARKED_KEEP_MS = PARKED_TTL_MS + PARKED_MARGIN_MS;
+const keepUntil = (parked: { createdAt: number }) => ({ expiresAt: parked.createdAt + PARKED_KEEP_MS });
+
+export interface ParkedCommandsOptions {
+  /** signin/verifyState never resumes commands parked for other tenants (config.sso.allowedTenants); unset = any tenant. */
+  allowedTenants?: readonly string[];
+}
 
 export class ParkedCommands {
+  private readonly allowed?: ReadonlySet<string>;
+
   constructor(
-    private readonly storage: Storage,
+    private readonly storage: StateStore,
     private readonly now: () => number = Date.now,
-  ) {}
+    options: ParkedCommandsOptions = {},
+  ) {
+    this.allowed = options.allowedTenants && new Set(options.allowedTenants.map((t) => t.toLowerCase()));
+  }
 
   async park(input: { oid: string; tid: string; conversationId: string; command: Command }): Promise<ParkedCommand> {
-    const parked: ParkedCommand = { ...input, exchangeId: randomUUID(), state: 'waiting', createdAt: this.now() };
-    await writeItem(this.storage, itemKey(parked.exchangeId), parked);
-    await writeItem(this.storage, latestKey(input.tid, input.oid, input.conversationId), { exchangeId: parked.exchangeId });
+    const parked: ParkedCommand = { ...input, v: FORMAT_VERSION, exchangeId: randomUUID(), state: 'waiting', createdAt: this.now() };
+    await this.storage.put(itemKey(parked.exchangeId), parked, keepUntil(parked));
+    const pointer: LatestPointer = { v: FORMAT_VERSION, exchangeId: parked.exchangeId };
+    await this.storage.put(latestKey(input.tid, input.oid, input.conversationId), pointer, keepUntil(parked));
     return parked;
   }
 
@@ -49,12 +72,14 @@ export class ParkedCommands {
   async claim(exchangeId: unknown, user: { oid: string; tid: string }): Promise<ClaimResult> {
     if (typeof exchangeId !== 'string' || exchangeId.length > 100) return { outcome: 'unknown' };
     const item = await readItem<ParkedCommand>(this.storage, itemKey(exchangeId));
+    // No tenant check here: a claim only leads to SSO validation, which refuses a tenant that is not
+    // allowed with a card saying so (and never runs the command); "unknown" would show a sign-in button instead.
     if (!item?.eTag || item.oid !== user.oid || item.tid !== user.tid) return { outcome: 'unknown' };
-    if (this.now() - item.createdAt > PARKED_TTL_MS) return { outcome: 'unknown' };
+    if (this.isExpired(item)) return { outcome: 'unknown' };
     if (item.state !== 'waiting') return { outcome: 'duplicate' };
     const { eTag, ...parked } = item;
-    const claimed: ParkedCommand = { ...parked, state: 'claimed' };
-    return (await replaceItem(this.storage, itemKey(exchangeId), claimed, eTag))
+    const claimed: ParkedCommand = { ...parked, v: FORMAT_VERSION, state: 'claimed' };
+    return (await swapItem(this.storage, itemKey(exchangeId), claimed, eTag, keepUntil(claimed)))
       ? { outcome: 'claimed', parked: claimed }
       : { outcome: 'duplicate' };
   }
@@ -64,18 +89,26 @@ export class ParkedCommands {
     const item = await readItem<ParkedCommand>(this.storage, itemKey(exchangeId));
     if (!item?.eTag) return;
     const { eTag, ...parked } = item;
-    await replaceItem(this.storage, itemKey(exchangeId), { ...parked, state: 'failed' }, eTag);
+    await swapItem(this.storage, itemKey(exchangeId), { ...parked, v: FORMAT_VERSION, state: 'failed' }, eTag, keepUntil(parked));
   }
 
   /** The command a failed exchange left behind, for signin/verifyState to resume. */
   async latest(user: { oid: string; tid: string }, conversationId: string): Promise<ParkedCommand | undefined> {
-    const pointer = await readItem<{ exchangeId: string }>(this.storage, latestKey(user.tid, user.oid, conversationId));
+    const pointer = await readItem<LatestPointer>(this.storage, latestKey(user.tid, user.oid, conversationId));
     if (!pointer) return undefined;
     const item = await readItem<ParkedCommand>(this.storage, itemKey(pointer.exchangeId));
-    if (!item || this.now() - item.createdAt > PARKED_TTL_MS) return undefined;
+    if (!item || this.isExpired(item) || !this.tenantAllowed(item)) return undefined;
     // A claimed exchange already ran its command; a later sign-in (an old card's button) must not run it again.
     if (item.state === 'claimed') return undefined;
     const { eTag: _eTag, ...parked } = item;
     return parked;
+  }
+
+  private isExpired(item: ParkedCommand): boolean {
+    return this.now() - item.createdAt > PARKED_TTL_MS;
+  }
+
+  private tenantAllowed(item: ParkedCommand): boolean {
+    return !this.allowed || this.allowed.has(String(item.tid).toLowerCase());
   }
 }

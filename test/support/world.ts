@@ -32,6 +32,8 @@ export interface WorldOptions {
   env?: Record<string, string>;
   /** Outbox worker and pacing settings (notification tests shorten the visibility timeout and polling). */
   notifications?: AppOptions['notifications'];
+  /** The clock stored lifetimes are judged on, and the sweeper's pace (state tests). */
+  state?: Pick<AppOptions, 'clock' | 'sweeper'>;
 }
 
 export async function startWorld(opts: WorldOptions = {}): Promise<World> {
@@ -45,7 +47,7 @@ export async function startWorld(opts: WorldOptions = {}): Promise<World> {
       done();
     },
   });
-  const bot = createApp(config, { logger: createLogger('debug', sink), invokeBudgetMs: opts.invokeBudgetMs, notifications: opts.notifications });
+  const bot = createApp(config, { logger: createLogger('debug', sink), invokeBudgetMs: opts.invokeBudgetMs, notifications: opts.notifications, ...opts.state });
   const botUrl = await bot.listen(0);
   teams.setBotEndpoint(`${botUrl}/api/messages`);
   return {
