@@ -10,7 +10,7 @@ import type { BotConfig } from './config';
 import { graphScope } from './graph/uploads';
 import { createLogger, type Logger } from './log';
 import { changeSettler, channelSender, Notifications, type PacingLimits, type WorkerOptions } from './notifications';
-import { createServer } from './server';
+import { createServer, type HttpTimeouts } from './http/server';
 import type { Services } from './services';
 import { uploadsClientFactory } from './services';
 import { UserCredentials } from './sso/credentials';
@@ -35,6 +35,8 @@ export interface AppOptions {
   invokeBudgetMs?: number;
   /** Tests and benchmarks tune the outbox worker (poll interval, visibility timeout, backoff). */
   notifications?: { worker?: Partial<WorkerOptions>; pacing?: PacingLimits };
+  /** Tests shorten the HTTP timeouts (slow headers) instead of waiting for the defaults. */
+  httpTimeouts?: Partial<HttpTimeouts>;
 }
 
 export function createApp(config: BotConfig, options: AppOptions = {}): BotApp {
@@ -110,7 +112,13 @@ export function createApp(config: BotConfig, options: AppOptions = {}): BotApp {
     continueConversation: (reference, logic) => adapter.continueConversationAsync(config.bot.id ?? '', reference, logic),
   };
   const bot = new UploadsBot(services);
-  const server = createServer({ adapter, bot, log, notify: config.notify.keys.length ? { keys: config.notify.keys, notifications } : undefined });
+  const server = createServer({
+    adapter,
+    bot,
+    log,
+    notify: config.notify.keys.length ? { keys: config.notify.keys, perKeyPerMinute: config.notify.perKeyPerMinute, notifications } : undefined,
+    timeouts: options.httpTimeouts,
+  });
 
   return {
     server,
