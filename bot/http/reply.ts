@@ -15,7 +15,10 @@ export function sendJson(res: Response, status: number, body: unknown, headers: 
 
 export function refuse(req: Request, res: Response, err: HttpError): void {
   if (!req.complete) {
-    // Closing at once could reset the connection before the client read the 4xx (RFC 9112 §9.6).
+    // Closing at once could reset the connection before the client read the 4xx (RFC 9112 §9.6):
+    // Node closes right after the answer when the client sent `Connection: close`, so the socket is
+    // kept (and the rest of the body discarded) until the client is done or the linger runs out.
+    (res as unknown as { shouldKeepAlive: boolean }).shouldKeepAlive = true;
     req.resume();
     res.once('finish', () => {
       if (req.complete) return;

@@ -241,6 +241,33 @@ describe('hostile HTTP against the bot process', () => {
     expect(standIns.teams.sent().length).toBe(sentBefore);
   });
 
+  it('a refused client still sending (Connection: close) gets its answer, and the connection only after a linger', async () => {
+    // Closing the socket right after the 4xx, with the client's bytes unread, resets the connection
+    // and can destroy the answer before the client reads it (RFC 9112 §9.6).
+    const { answeredMs, closedMs, answer } = await new Promise<{ answeredMs: number; closedMs: number; answer: string }>((resolve) => {
+      const started = performance.now();
+      let answer = '';
+      let answeredMs = 0;
+      const socket = net.connect(bot.port, '127.0.0.1', () => {
+        socket.write('POST /api/messages HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: 10000000\r\n\r\n');
+      });
+      const trickle = setInterval(() => socket.writable && socket.write(Buffer.alloc(1000, 0x61), () => undefined), 50);
+      socket.on('data', (c) => {
+        answer += c.toString('latin1');
+        answeredMs ||= performance.now() - started;
+      });
+      socket.on('error', () => undefined);
+      socket.on('close', () => {
+        clearInterval(trickle);
+        resolve({ answeredMs, closedMs: performance.now() - started, answer });
+      });
+    });
+    expect(answer).toMatch(/^HTTP\/1\.1 415 /);
+    expect(answeredMs).toBeLessThan(ANSWER_WITHIN_MS);
+    expect(closedMs - answeredMs).toBeGreaterThan(1_000);
+    expect(closedMs - answeredMs).toBeLessThan(8_000);
+  });
+
   it('a connection that never finishes its headers is closed within the header timeout', async () => {
     const { ms, answer } = await slowHeaders;
     expect(ms).toBeLessThan(SLOW_HEADERS_CLOSED_WITHIN_MS);
