@@ -12,7 +12,7 @@ import { TOKEN_EXCHANGE_BUDGET_MS } from './timeouts';
 import { graphScope } from './graph/uploads';
 import { createLogger, type Logger } from './log';
 import { changeSettler, channelSender, DEFAULT_WORKER_OPTIONS, Notifications, type PacingLimits, type WorkerOptions } from './notifications';
-import { createServer } from './server';
+import { createServer, type HttpTimeouts } from './http/server';
 import type { Services } from './services';
 import { uploadsClientFactory } from './services';
 import { UserCredentials } from './sso/credentials';
@@ -56,6 +56,8 @@ export interface AppOptions {
   clock?: () => number;
   /** Tests sweep on demand or often. */
   sweeper?: Partial<SweeperOptions>;
+  /** Tests shorten the HTTP timeouts (slow headers) instead of waiting for the defaults. */
+  httpTimeouts?: Partial<HttpTimeouts>;
 }
 
 export function createApp(config: BotConfig, options: AppOptions = {}): BotApp {
@@ -141,7 +143,13 @@ export function createApp(config: BotConfig, options: AppOptions = {}): BotApp {
     continueConversation: (reference, logic) => adapter.continueConversationAsync(config.bot.id ?? '', reference, logic),
   };
   const bot = new UploadsBot(services);
-  const server = createServer({ adapter, bot, log, notify: config.notify.keys.length ? { keys: config.notify.keys, notifications } : undefined });
+  const server = createServer({
+    adapter,
+    bot,
+    log,
+    notify: config.notify.keys.length ? { keys: config.notify.keys, perKeyPerMinute: config.notify.perKeyPerMinute, notifications } : undefined,
+    timeouts: options.httpTimeouts,
+  });
   trackRequests(server.server, drain);
 
   return {

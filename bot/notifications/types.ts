@@ -15,6 +15,8 @@ export interface ChangeNotice {
   where: string;
   note?: string;
   source: 'bot' | 'api';
+  /** The tenant the change belongs to (for /api/notify: the presenting key's tenant). */
+  tenantId?: string;
 }
 
 /** A team channel that follows changes: everything needed to post there without a turn. */

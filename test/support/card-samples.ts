@@ -10,7 +10,7 @@ import { BotError } from '../../bot/errors';
 import { cardForError } from '../../bot/handlers/respond';
 import { welcomeCard } from '../../bot/handlers/installation';
 import { subscriptionsCard } from '../../bot/handlers/subscriptions';
-import { ACTOR_MAX_CHARS, NOTE_MAX_CHARS } from '../../bot/handlers/notify';
+import { ACTOR_MAX_CHARS, NOTE_MAX_CHARS } from '../../bot/http/notify';
 import { notificationCard } from '../../bot/notifications/service';
 import type { TeamRecord } from '../../bot/notifications/registry';
 import * as cards from '../../cards';

@@ -3,7 +3,7 @@
  * inert, 4xx for bodies that are not activities — and never a PATCH.
  */
 import { EXAMPLE_UPLOAD_ID } from '../../../cards/ids';
-import { MAX_BODY_BYTES } from '../../../bot/server';
+import { MAX_BODY_BYTES } from '../../../bot/http/server';
 import { saidOnCard } from '../../support/rich-text';
 import { SEED, cardText, patches, postedCards, turnLines, useWorld } from './helpers';
 

@@ -3,19 +3,24 @@
  * channels that follow changes.
  *
  *   Authorization: Bearer <NOTIFY_API_KEY>
- *   {"uploadId": "<GUID>", "status": "complete", "previousStatus"?: "pending", "actor"?: "Intune sync", "note"?: "…"}
+ *   Content-Type: application/json
+ *   {"uploadId": "<GUID>", "status": "complete", "previousStatus"?: "pending", "actor"?: "Intune sync", "note"?: "…", "tenantId"?: "<GUID>"}
  *   → 202 {"deliveryId": "<GUID>"}
  *
- * The key is checked before the body is read, in constant time; every refusal names what was
- * wrong without echoing secrets. The route exists only when NOTIFY_API_KEY is set.
+ * The key is checked before the body is read, in constant time, then its rate; each key serves one
+ * tenant, and the announcement goes to that tenant only. Every refusal names what was wrong without
+ * echoing secrets. The route exists only when a notify key is configured.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { IncomingMessage } from 'node:http';
 import type { Request, Response } from 'restify';
 import type { NotifyKey } from '../config';
 import type { Logger } from '../log';
 import { UPLOAD_STATUSES, type UploadStatus } from '../model';
 import type { Notifications } from '../notifications';
+import { BodyAborted, readJson } from './body';
+import { HttpError, isHttpError } from './errors';
+import { SlidingWindowLimiter } from './rateLimit';
+import { refuse as answerRefusal } from './reply';
 
 /** The body is a handful of short fields; anything near this size is not a notification. */
 export const NOTIFY_MAX_BODY_BYTES = 8 * 1024;
@@ -24,7 +29,7 @@ export const NOTE_MAX_CHARS = 500;
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/;
-const FIELDS = new Set(['uploadId', 'status', 'previousStatus', 'actor', 'note']);
+const FIELDS = new Set(['uploadId', 'status', 'previousStatus', 'actor', 'note', 'tenantId']);
 
 export interface NotifyRequest {
   uploadId: string;
@@ -32,6 +37,8 @@ export interface NotifyRequest {
   previousStatus?: UploadStatus;
   actor?: string;
   note?: string;
+  /** When given, it must be the tenant of the key that presents it. */
+  tenantId?: string;
 }
 
 export type NotifyValidation = { ok: true; value: NotifyRequest } | { ok: false; field: string; message: string };
@@ -66,44 +73,22 @@ export function validateNotifyBody(body: unknown): NotifyValidation {
   if (typeof actor === 'object') return actor;
   const note = text('note', NOTE_MAX_CHARS);
   if (typeof note === 'object') return note;
+  if (b.tenantId !== undefined && (typeof b.tenantId !== 'string' || !GUID.test(b.tenantId.trim()))) return bad('tenantId', 'tenantId must be a tenant id, a GUID.');
+  const tenantId = typeof b.tenantId === 'string' ? b.tenantId.trim().toLowerCase() : undefined;
   return {
     ok: true,
-    value: { uploadId: b.uploadId.trim().toLowerCase(), status: b.status, previousStatus: b.previousStatus as UploadStatus | undefined, actor, note },
+    value: { uploadId: b.uploadId.trim().toLowerCase(), status: b.status, previousStatus: b.previousStatus as UploadStatus | undefined, actor, note, tenantId },
   };
-}
-
-class TooLarge extends Error {}
-
-/** Reads at most `limit` bytes; refuses early on a declared Content-Length over it. */
-function readLimited(req: IncomingMessage, limit: number): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const declared = Number(req.headers['content-length']);
-    if (Number.isFinite(declared) && declared > limit) {
-      req.resume();
-      reject(new TooLarge());
-      return;
-    }
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > limit) {
-        req.removeAllListeners('data');
-        req.resume();
-        reject(new TooLarge());
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
 }
 
 export interface NotifyDeps {
   keys: NotifyKey[];
   notifications: Notifications;
   log: Logger;
+  /** Requests each key may make per minute (config.notify.perKeyPerMinute). */
+  perKeyPerMinute: number;
+  /** Tests move time instead of waiting a minute. */
+  now?: () => number;
 }
 
 /** The key the request presented, if any: every key is compared, so timing does not tell which matched. */
@@ -113,46 +98,45 @@ export function presentedKey(header: string | undefined, keys: NotifyKey[]): Not
   return found;
 }
 
-export function notifyHandler({ keys, notifications, log }: NotifyDeps) {
+export function notifyHandler({ keys, notifications, log, perKeyPerMinute, now = Date.now }: NotifyDeps) {
+  const limiter = new SlidingWindowLimiter(perKeyPerMinute, 60_000, now);
   return async (req: Request, res: Response): Promise<void> => {
-    const refuse = (status: number, code: string, message: string, extra: Record<string, unknown> = {}, headers: Record<string, string> = {}) => {
-      log.info({ route: '/api/notify', status, code, ...extra }, 'notify refused');
-      res.send(status, { error: { code, message, ...extra } }, headers);
+    const refuse = (err: HttpError) => {
+      log.info({ route: '/api/notify', status: err.status, code: err.code, ...err.extra }, 'notify refused');
+      answerRefusal(req, res, err);
     };
-    if (!presentedKey(req.headers.authorization, keys)) {
-      req.resume();
-      refuse(401, 'Unauthorized', 'Send Authorization: Bearer <NOTIFY_API_KEY>.', {}, { 'WWW-Authenticate': 'Bearer' });
+    const key = presentedKey(req.headers.authorization, keys);
+    if (!key) {
+      refuse(new HttpError('Unauthorized', 'Send Authorization: Bearer <NOTIFY_API_KEY>.', {}, { 'WWW-Authenticate': 'Bearer' }));
       return;
     }
-    const type = req.headers['content-type'];
-    if (type !== undefined && !/^application\/(.+\+)?json\b/i.test(type)) {
-      req.resume();
-      refuse(415, 'UnsupportedMediaType', 'The body must be application/json.');
+    const admitted = limiter.take(key.tenantId);
+    if (!admitted.ok) {
+      refuse(
+        new HttpError('RateLimited', `At most ${perKeyPerMinute} notifications per minute per key; retry after ${admitted.retryAfterSeconds} s.`,
+          { retryAfterSeconds: admitted.retryAfterSeconds }, { 'Retry-After': String(admitted.retryAfterSeconds) }),
+      );
       return;
-    }
-    let text: string;
-    try {
-      text = await readLimited(req, NOTIFY_MAX_BODY_BYTES);
-    } catch (err) {
-      if (err instanceof TooLarge) {
-        refuse(413, 'PayloadTooLarge', `The body must be at most ${NOTIFY_MAX_BODY_BYTES} bytes.`);
-        return;
-      }
-      throw err;
     }
     let body: unknown;
     try {
-      body = JSON.parse(text);
-    } catch {
-      refuse(400, 'InvalidJson', 'The body is not valid JSON.', { field: 'body' });
+      body = await readJson(req, { limit: NOTIFY_MAX_BODY_BYTES });
+    } catch (err) {
+      if (err instanceof BodyAborted) return;
+      if (!isHttpError(err)) throw err;
+      refuse(err.code === 'InvalidJson' ? new HttpError('InvalidJson', err.message, { field: 'body' }) : err);
       return;
     }
     const checked = validateNotifyBody(body);
     if (!checked.ok) {
-      refuse(400, 'InvalidField', checked.message, { field: checked.field });
+      refuse(new HttpError('InvalidField', checked.message, { field: checked.field }));
       return;
     }
     const n = checked.value;
+    if (n.tenantId !== undefined && n.tenantId !== key.tenantId) {
+      refuse(new HttpError('TenantNotOfKey', 'tenantId is not the tenant this key serves: each key announces into its own tenant only.', { field: 'tenantId' }));
+      return;
+    }
     const deliveryId = await notifications.announce({
       uploadId: n.uploadId,
       status: n.status,
@@ -162,6 +146,7 @@ export function notifyHandler({ keys, notifications, log }: NotifyDeps) {
       where: 'outside Teams',
       note: n.note,
       source: 'api',
+      tenantId: key.tenantId,
     });
     res.send(202, { deliveryId });
   };
