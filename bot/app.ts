@@ -59,6 +59,7 @@ export function createApp(config: BotConfig, options: AppOptions = {}): BotApp {
     clientId: config.sso.clientId,
     appIdUri: config.sso.appIdUri,
     allowedTenants: config.sso.allowedTenants,
+    clientAppIds: config.sso.clientAppIds,
   });
   const credentials = new UserCredentials({
     clientId: config.sso.clientId,
@@ -83,6 +84,7 @@ export function createApp(config: BotConfig, options: AppOptions = {}): BotApp {
     worker: options.notifications?.worker,
     pacing: options.notifications?.pacing,
     resolveSettle: changeSettler(changes),
+    allowedTenants: config.sso.allowedTenants,
   });
 
   const services: Services = {
@@ -98,6 +100,7 @@ export function createApp(config: BotConfig, options: AppOptions = {}): BotApp {
     changeClaimed: (changeKey) => notifications.prepare(changeKey),
     changeApplied: async (change) => {
       await notifications.announce({
+        tenantId: change.tenantId,
         uploadId: change.uploadId,
         status: change.status,
         previousStatus: change.previousStatus,

@@ -13,6 +13,8 @@ import type { ParkedCommands } from './state/parked';
 
 /** A status change the bot applied, for whoever follows changes (team-channel notifications). */
 export interface AppliedChange {
+  /** The requester's tenant: only its channels hear of the change. */
+  tenantId: string;
   uploadId: string;
   previousStatus: UploadStatus;
   status: UploadStatus;

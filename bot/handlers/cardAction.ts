@@ -59,7 +59,7 @@ export async function handleCardAction(
   const auth = value.authentication as { token?: unknown } | undefined;
   if (auth?.token !== undefined) {
     try {
-      credential = (await services.sso.accept(auth.token, { oid: actor.oid })).credential;
+      credential = (await services.sso.accept(auth.token, { oid: actor.oid, tid: actor.tid })).credential;
     } catch (err) {
       if (isBotError(err, 'personal_account') || isBotError(err, 'tenant_not_allowed')) {
         setOutcome(context, `sso-refused:${err.code}`);
@@ -302,7 +302,7 @@ async function apply(services: Services, change: StoredChange, credential: Token
     const current = await services.changes.load(change.key);
     if (current) await services.changes.update(current, { state: 'done', result });
     const announced = await services
-      .changeApplied({ uploadId: change.uploadId, previousStatus: result.previousStatus, status: result.status, by: result.by, at: result.at, where: change.where, scope: change.scope, conversationId: change.conversationId })
+      .changeApplied({ tenantId: change.requester.tid, uploadId: change.uploadId, previousStatus: result.previousStatus, status: result.status, by: result.by, at: result.at, where: change.where, scope: change.scope, conversationId: change.conversationId })
       .then(() => true, (err) => {
         services.log.error({ err, uploadId: change.uploadId }, 'change notification failed; the prepared one will be sent instead');
         return false;

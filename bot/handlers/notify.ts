@@ -119,7 +119,8 @@ export function notifyHandler({ keys, notifications, log }: NotifyDeps) {
       log.info({ route: '/api/notify', status, code, ...extra }, 'notify refused');
       res.send(status, { error: { code, message, ...extra } }, headers);
     };
-    if (!presentedKey(req.headers.authorization, keys)) {
+    const key = presentedKey(req.headers.authorization, keys);
+    if (!key) {
       req.resume();
       refuse(401, 'Unauthorized', 'Send Authorization: Bearer <NOTIFY_API_KEY>.', {}, { 'WWW-Authenticate': 'Bearer' });
       return;
@@ -154,6 +155,7 @@ export function notifyHandler({ keys, notifications, log }: NotifyDeps) {
     }
     const n = checked.value;
     const deliveryId = await notifications.announce({
+      tenantId: key.tenantId,
       uploadId: n.uploadId,
       status: n.status,
       previousStatus: n.previousStatus,

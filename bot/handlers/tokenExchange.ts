@@ -43,7 +43,7 @@ export async function handleTokenExchange(context: TurnContext, services: Servic
   }
 
   try {
-    const { credential } = await services.sso.accept(value.token, { oid: actor.oid });
+    const { credential } = await services.sso.accept(value.token, { oid: actor.oid, tid: actor.tid });
     const command = claim.parked.command;
     if (needsGraph(command)) await runGraphCommand(context, services, command, actor, credential);
     setOutcome(context, 'sso-exchanged');

@@ -13,7 +13,7 @@ export function changeSettler(changes: PendingChanges): (changeKey: string) => P
       const { result } = change;
       return {
         kind: 'announce',
-        notice: { uploadId: change.uploadId, status: result.status, previousStatus: result.previousStatus, by: result.by, at: result.at, where: change.where, source: 'bot' },
+        notice: { tenantId: change.requester.tid, uploadId: change.uploadId, status: result.status, previousStatus: result.previousStatus, by: result.by, at: result.at, where: change.where, source: 'bot' },
         announced: async () => {
           const latest = await changes.load(changeKey);
           if (latest) await changes.update(latest, { announced: true });

@@ -15,11 +15,11 @@ import type { Logger } from '../log';
 import { readItem, writeItem } from '../state/storage';
 import { LostReceiptError, type Outbox } from './outbox';
 import type { Pacer } from './rateLimits';
-import type { SubscriptionRegistry, TeamRecord } from './registry';
+import { isTarget, type SubscriptionRegistry, type TeamRecord } from './registry';
 
 /** How stale a team's subscriptions may be when deciding to send (an unsubscribe takes effect within this). */
 const TEAM_CACHE_MS = 1000;
-import { classifySendError, type ChannelSender } from './sender';
+import { classifySendError, SendFailure, type ChannelSender } from './sender';
 import { targetKey, type ChangeNotice, type DeliveryJob, type FanOutJob, type ReceivedJob, type SettleJob, type Settlement } from './types';
 
 export interface WorkerOptions {
@@ -64,6 +64,10 @@ export interface WorkerStats {
   postponed: number;
   /** Announcements made from a SettleJob because the instance that made the change had stopped. */
   recovered: number;
+  /** Targets Teams refused for now (BotDisabledByAdmin, ConversationBlockedByUser, MessageWritesBlocked). */
+  suspended: number;
+  /** Fan-outs and deliveries dropped because their tenant is not (or no longer) allowed. */
+  tenantRefused: number;
 }
 
 /** How long a prepared announcement waits before checking what became of its change. */
@@ -80,6 +84,8 @@ export interface WorkerDeps {
   log: Logger;
   /** What became of a change whose announcement was prepared (SettleJob). */
   resolveSettle?: (changeKey: string) => Promise<Settlement>;
+  /** ALLOWED_TENANTS, lower-case: nothing is sent into any other tenant. */
+  allowedTenants: readonly string[];
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -128,7 +134,7 @@ export class OutboxWorker {
   private readonly inFlight = new Set<Promise<void>>();
   /** Targets being posted by this process right now (a duplicate job for one waits its turn). */
   private readonly posting = new Set<string>();
-  readonly stats: WorkerStats = { expanded: 0, delivered: 0, retried: 0, pruned: 0, deadLettered: 0, duplicatesSkipped: 0, unsubscribedSkipped: 0, postponed: 0, recovered: 0 };
+  readonly stats: WorkerStats = { expanded: 0, delivered: 0, retried: 0, pruned: 0, deadLettered: 0, duplicatesSkipped: 0, unsubscribedSkipped: 0, postponed: 0, recovered: 0, suspended: 0, tenantRefused: 0 };
 
   constructor(
     private readonly deps: WorkerDeps,
@@ -219,10 +225,36 @@ export class OutboxWorker {
     await outbox.remove(held);
   }
 
-  /** One job per subscribed channel, in target order, saving progress so a crash repeats at most one chunk. */
+  /**
+   * The tenant a fan-out is for. Jobs written before tenants were tracked carry none: with one
+   * allowed tenant it can only be that one; with several, nobody can say, so it is not sent.
+   */
+  private tenantOf(job: FanOutJob): string | undefined {
+    const tid = (job.notice as Partial<ChangeNotice>).tenantId?.toLowerCase();
+    if (tid) return tid;
+    return this.deps.allowedTenants.length === 1 ? this.deps.allowedTenants[0] : undefined;
+  }
+
+  private allowed(tenantId: string | undefined): boolean {
+    return tenantId !== undefined && this.deps.allowedTenants.includes(tenantId.toLowerCase());
+  }
+
+  /** One job per subscribed channel of the change's tenant, in target order, saving progress so a crash repeats at most one chunk. */
   private async expand(held: ReceivedJob, job: FanOutJob): Promise<void> {
     const { outbox, registry, log } = this.deps;
-    const all = await registry.targets();
+    const tenantId = this.tenantOf(job);
+    if (!tenantId) {
+      await this.deadLetter(held, 'the change names no tenant and several tenants are allowed: it cannot be sent anywhere');
+      return;
+    }
+    if (!this.allowed(tenantId)) {
+      this.stats.tenantRefused += 1;
+      log.warn({ deliveryId: job.deliveryId, tenantId }, 'notification fan-out dropped: its tenant is not in ALLOWED_TENANTS');
+      await this.settle(() => outbox.remove(held));
+      return;
+    }
+    const notice: ChangeNotice = { ...job.notice, tenantId };
+    const all = await registry.targets(tenantId);
     const remaining = job.cursor ? all.filter((t) => targetKey(t) > job.cursor!) : all;
     // A fan-out taken before was interrupted: the chunk after its cursor may already be queued.
     const mayRepeat = held.dequeueCount > 1 || undefined;
@@ -230,14 +262,14 @@ export class OutboxWorker {
     for (let i = 0; i < remaining.length; i += this.options.expandChunk) {
       const chunk = remaining.slice(i, i + this.options.expandChunk);
       await Promise.all(
-        chunk.map((target) => outbox.enqueue({ kind: 'deliver', deliveryId: job.deliveryId, notice: job.notice, target, attempt: 0, mayRepeat } satisfies DeliveryJob)),
+        chunk.map((target) => outbox.enqueue({ kind: 'deliver', deliveryId: job.deliveryId, notice, target, attempt: 0, mayRepeat } satisfies DeliveryJob)),
       );
       const cursor = targetKey(chunk[chunk.length - 1]);
       current = await outbox.update(current, { ...job, cursor }, this.options.visibilitySeconds);
     }
     await outbox.remove(current);
     this.stats.expanded += 1;
-    log.info({ deliveryId: job.deliveryId, uploadId: job.notice.uploadId, targets: all.length, enqueued: remaining.length }, 'notification fan-out enqueued');
+    log.info({ deliveryId: job.deliveryId, uploadId: job.notice.uploadId, tenantId, targets: all.length, enqueued: remaining.length }, 'notification fan-out enqueued');
   }
 
   private async deliver(held: ReceivedJob, job: DeliveryJob): Promise<void> {
@@ -256,9 +288,16 @@ export class OutboxWorker {
         await this.settle(() => lease.settle((h) => outbox.remove(h)));
         return;
       }
+      const noticeTenant = (job.notice as Partial<ChangeNotice>).tenantId;
+      if (!this.allowed(job.target.tenantId) || (noticeTenant !== undefined && noticeTenant.toLowerCase() !== job.target.tenantId.toLowerCase())) {
+        this.stats.tenantRefused += 1;
+        log.warn({ deliveryId: job.deliveryId, tenantId: job.target.tenantId, teamId: job.target.teamId, channelId: job.target.channelId }, 'notification dropped: the channel\'s tenant is not allowed (or not the change\'s)');
+        await this.settle(() => lease.settle((h) => outbox.remove(h)));
+        return;
+      }
       if (!(await this.stillSubscribed(job))) {
         this.stats.unsubscribedSkipped += 1;
-        log.info({ deliveryId: job.deliveryId, channelId: job.target.channelId }, 'channel no longer follows changes; notification dropped');
+        log.info({ deliveryId: job.deliveryId, channelId: job.target.channelId }, 'channel no longer follows changes (or is suspended); notification dropped');
         await this.settle(() => lease.settle((h) => outbox.remove(h)));
         return;
       }
@@ -297,20 +336,29 @@ export class OutboxWorker {
       this.teams.set(job.target.teamId, cached);
       cached.record.catch(() => this.teams.delete(job.target.teamId));
     }
-    const team = await cached.record;
-    return Boolean(team && team.installed && !team.deleted && team.channels[job.target.channelId]?.subscribed);
+    return isTarget(await cached.record, job.target.channelId);
   }
 
   private async failed(lease: Lease, job: DeliveryJob, err: unknown): Promise<void> {
     const { outbox, registry, pacer, log } = this.deps;
-    const verdict = classifySendError(err);
+    const verdict = classifySendError(err, job.target.serviceUrl);
+    // Requests botbuilder's pipeline made on its own count too (see takeOverRetries).
+    const httpAttempts = err instanceof SendFailure ? Math.max(1, err.httpAttempts) : 1;
     const where = { deliveryId: job.deliveryId, teamId: job.target.teamId, channelId: job.target.channelId, channel: job.target.channelName };
     switch (verdict.kind) {
       case 'prune': {
-        const pruned = await registry.prune(job.target, `Teams answered ${verdict.reason}`);
+        const pruned = await registry.prune(job.target, `Teams answered ${verdict.reason}`, verdict.code);
         this.teams.delete(job.target.teamId);
         this.stats.pruned += 1;
         log.warn({ ...where, status: verdict.status, code: verdict.code, pruned }, 'channel pruned: the bot cannot post there any more');
+        await this.settle(() => lease.settle((h) => outbox.remove(h)));
+        return;
+      }
+      case 'suspend': {
+        const suspended = await registry.suspend(job.target, verdict.code, `Teams answered ${verdict.reason}`);
+        this.teams.delete(job.target.teamId);
+        this.stats.suspended += 1;
+        log.warn({ ...where, status: verdict.status, code: verdict.code, suspended }, 'channel suspended: nothing is posted there until someone in it talks to the bot');
         await this.settle(() => lease.settle((h) => outbox.remove(h)));
         return;
       }
@@ -319,7 +367,13 @@ export class OutboxWorker {
         return;
       case 'retry': {
         if (verdict.retryAfterMs !== undefined && verdict.status === 429) pacer.pause(job.target.channelId, verdict.retryAfterMs);
-        const attempt = job.attempt + 1;
+        const attempt = job.attempt + httpAttempts;
+        let target = job.target;
+        if (verdict.serviceUrl && verdict.serviceUrl !== target.serviceUrl) {
+          target = { ...target, serviceUrl: verdict.serviceUrl };
+          await registry.moveServiceUrl(target, verdict.serviceUrl).catch((e) => log.warn({ err: e, ...where }, 'could not record the team\'s new serviceUrl'));
+          this.teams.delete(job.target.teamId);
+        }
         if (attempt >= this.options.maxAttempts) {
           await lease.settle((h) => this.deadLetter({ ...h, job: { ...job, attempt, lastError: verdict.reason } }, `gave up after ${attempt} attempts; last: ${verdict.reason}`));
           return;
@@ -327,7 +381,7 @@ export class OutboxWorker {
         const delayMs = Math.max(verdict.retryAfterMs ?? 0, this.backoff(attempt));
         this.stats.retried += 1;
         log.info({ ...where, attempt, status: verdict.status, code: verdict.code, retryInMs: delayMs }, 'notification send failed; retrying later');
-        await this.settle(() => lease.settle((h) => outbox.update(h, { ...job, attempt, lastError: verdict.reason }, Math.ceil(delayMs / 1000))));
+        await this.settle(() => lease.settle((h) => outbox.update(h, { ...job, target, attempt, lastError: verdict.reason }, Math.ceil(delayMs / 1000))));
         return;
       }
     }

@@ -4,7 +4,7 @@
  * Runs on the in-memory outbox (no storage configured), which also checks its start-up warning.
  */
 import type { World } from '../../support/world';
-import { cardText, notificationPosts, SEED, startNotificationWorld, subscribeChannels, until } from './helpers';
+import { cardText, CONTOSO, notificationPosts, SEED, startNotificationWorld, subscribeChannels, until } from './helpers';
 
 jest.setTimeout(60_000);
 
@@ -30,7 +30,7 @@ it('after maxAttempts failed sends the job is dead-lettered, logged, and reporte
   w.teams.faults.next(8, { status: 429, retryAfterSeconds: 1 }, { conversationId: stuck });
   w.teams.faults.next(1, { status: 400 }, { conversationId: fine });
 
-  await notifications().announce({ uploadId: SEED.complete, status: 'error', previousStatus: 'complete', by: 'Megan Bowen', at: Date.now(), where: 'group chat', source: 'bot' });
+  await notifications().announce({ tenantId: CONTOSO, uploadId: SEED.complete, status: 'error', previousStatus: 'complete', by: 'Megan Bowen', at: Date.now(), where: 'group chat', source: 'bot' });
   await until(async () => (await notifications().deadLetters()).length === 2, 'two dead letters', 45_000);
 
   expect(notificationPosts(w.teams)).toEqual([]);
@@ -41,7 +41,7 @@ it('after maxAttempts failed sends the job is dead-lettered, logged, and reporte
   expect(w.teams.faults.pending()).toBe(0);
   expect(w.logs().match(/notification dead-lettered/g)).toHaveLength(2);
   // Dead letters do not prune: the channels still follow changes.
-  expect((await notifications().registry.targets()).map((t) => t.channelId).sort()).toEqual([stuck, fine].sort());
+  expect((await notifications().registry.targets(CONTOSO)).map((t) => t.channelId).sort()).toEqual([stuck, fine].sort());
 
   const listed = await team.channel('ch-0000').as('alex').send('subscriptions');
   const text = cardText(listed.replies.at(-1));
