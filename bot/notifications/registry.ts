@@ -274,19 +274,23 @@ export class SubscriptionRegistry {
   }
 
   /**
-   * Someone in the team talked to the bot: Teams' table says the conversation is no longer
-   * blocked, so every suspended channel of the team follows changes again. Returns the channels
-   * resumed. Reads the record first and writes only when something was suspended.
+   * Someone in a channel talked to the bot: Teams' table says the conversation is no longer
+   * blocked, so it follows changes again (`channelId` omitted: every channel of the team).
+   * Returns the channels resumed. Reads the record first and writes only when one was suspended.
    */
-  async resume(teamId: string): Promise<string[]> {
-    this.quiet.delete(teamId);
+  async resume(teamId: string, channelId?: string): Promise<string[]> {
     const current = await this.team(teamId);
-    if (!current || !Object.values(current.channels).some((c) => c.suspended)) return [];
+    const matches = (c: ChannelRecord) => c.suspended && (channelId === undefined || c.id === channelId);
+    if (!current || !Object.values(current.channels).some(matches)) {
+      if (current && !Object.values(current.channels).some((c) => c.suspended)) this.quiet.set(teamId, this.now() + RESUME_CHECK_MS);
+      return [];
+    }
+    this.quiet.delete(teamId);
     const resumed: string[] = [];
     await this.mutateTeam(current, (team) => {
       resumed.length = 0;
       for (const channel of Object.values(team.channels)) {
-        if (!channel.suspended) continue;
+        if (!matches(channel)) continue;
         delete channel.suspended;
         resumed.push(channel.id);
       }
@@ -299,13 +303,11 @@ export class SubscriptionRegistry {
    * without suspensions is not read again for RESUME_CHECK_MS (this instance's suspensions clear
    * that at once; another instance's are noticed within it).
    */
-  async resumeIfSuspended(teamId: string): Promise<string[]> {
+  async resumeIfSuspended(teamId: string, channelId: string): Promise<string[]> {
     const quietUntil = this.quiet.get(teamId);
     if (quietUntil !== undefined && quietUntil > this.now()) return [];
-    const resumed = await this.resume(teamId);
-    this.quiet.set(teamId, this.now() + RESUME_CHECK_MS);
     if (this.quiet.size > 10_000) this.quiet.delete(this.quiet.keys().next().value as string);
-    return resumed;
+    return this.resume(teamId, channelId);
   }
 
   /** The team moved to another Connector host (403 InvalidBotApiHost names the GCC host). */

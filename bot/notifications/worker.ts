@@ -329,14 +329,17 @@ export class OutboxWorker {
   private readonly teams = new Map<string, { at: number; record: Promise<TeamRecord | undefined> }>();
 
   private async stillSubscribed(job: DeliveryJob): Promise<boolean> {
-    const now = Date.now();
-    let cached = this.teams.get(job.target.teamId);
-    if (!cached || now - cached.at > TEAM_CACHE_MS) {
-      cached = { at: now, record: this.deps.registry.team(job.target.teamId) };
-      this.teams.set(job.target.teamId, cached);
-      cached.record.catch(() => this.teams.delete(job.target.teamId));
-    }
-    return isTarget(await cached.record, job.target.channelId);
+    const read = () => {
+      const fresh = { at: Date.now(), record: this.deps.registry.team(job.target.teamId) };
+      this.teams.set(job.target.teamId, fresh);
+      fresh.record.catch(() => this.teams.delete(job.target.teamId));
+      return fresh;
+    };
+    const cached = this.teams.get(job.target.teamId);
+    const current = !cached || Date.now() - cached.at > TEAM_CACHE_MS ? read() : cached;
+    if (isTarget(await current.record, job.target.channelId)) return true;
+    // A "no" from the cache is checked afresh: the fan-out saw this channel subscribed (re-added by an install, resumed).
+    return current === cached ? isTarget(await read().record, job.target.channelId) : false;
   }
 
   private async failed(lease: Lease, job: DeliveryJob, err: unknown): Promise<void> {

@@ -121,17 +121,18 @@ export class UploadsBot extends TeamsActivityHandler {
   }
 
   /**
-   * Someone in a team talked to the bot (a message or an invoke): Teams' table says a
+   * Someone in a team channel talked to the bot (a message or an invoke): Teams' table says a
    * conversation suspended for BotDisabledByAdmin / ConversationBlockedByUser / MessageWritesBlocked
-   * is no longer blocked then, so the team's suspended channels follow changes again.
+   * is no longer blocked then, so that channel follows changes again.
    */
   private async resumeSuspended(context: TurnContext): Promise<void> {
     const a = context.activity;
     if (a.type !== 'message' && a.type !== 'invoke') return;
     const teamId = teamIdOf(a);
-    if (!teamId) return;
+    const channelId = (a.channelData as { channel?: { id?: unknown } } | undefined)?.channel?.id ?? a.conversation?.id?.split(';')[0];
+    if (!teamId || typeof channelId !== 'string') return;
     try {
-      const resumed = await this.services.notifications.registry.resumeIfSuspended(teamId);
+      const resumed = await this.services.notifications.registry.resumeIfSuspended(teamId, channelId);
       if (resumed.length) this.services.log.info({ teamId, channels: resumed }, 'suspended channels resumed: someone in the team talked to the bot');
     } catch (err) {
       this.services.log.warn({ err, teamId }, 'could not resume suspended channels; the next interaction tries again');

@@ -80,7 +80,9 @@ describe('SubscriptionRegistry per tenant', () => {
     expect(await registry.suspend(ops, 'BotDisabledByAdmin', 'Teams answered 403 BotDisabledByAdmin')).toBe(true);
     expect((await registry.targets(CONTOSO)).map((t) => t.channelId)).toEqual(['19:t']);
     expect((await registry.team('19:t'))!.channels['19:c2']).toMatchObject({ subscribed: true, suspended: { code: 'BotDisabledByAdmin', at: 1000 } });
-    expect(await registry.resumeIfSuspended('19:t')).toEqual(['19:c2']);
+    expect(await registry.resumeIfSuspended('19:t', '19:t')).toEqual([]);
+    expect((await registry.targets(CONTOSO)).map((t) => t.channelId)).toEqual(['19:t']);
+    expect(await registry.resumeIfSuspended('19:t', '19:c2')).toEqual(['19:c2']);
     expect((await registry.targets(CONTOSO)).map((t) => t.channelId).sort()).toEqual(['19:c2', '19:t']);
 
     expect(await registry.prune(general, 'Teams answered 403 BotNotInConversationRoster', 'BotNotInConversationRoster')).toBe(true);
