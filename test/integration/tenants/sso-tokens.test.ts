@@ -79,6 +79,29 @@ describe('the validator', () => {
   });
 });
 
+describe('a national cloud\'s authority (the stand-in playing Azure China)', () => {
+  let china: EntraStandIn;
+  beforeAll(async () => {
+    china = await startEntra({ certs: ensureCerts(), port: 0, cloud: 'china' });
+  });
+  afterAll(async () => {
+    await china?.close();
+  });
+
+  it('its v1 discovery document and its v1 tokens name https://sts.chinacloudapi.cn/{tid}/, and the bot follows it', async () => {
+    const doc = (await (await fetch(`${china.url}/${CONTOSO}/.well-known/openid-configuration`)).json()) as { issuer: string };
+    expect(doc.issuer).toBe(`https://sts.chinacloudapi.cn/${CONTOSO}/`);
+    const token = await china.mintSsoToken('alex');
+    expect(decodeJwt(token).iss).toBe(`https://sts.chinacloudapi.cn/${CONTOSO}/`);
+    expect((await ssoValidator(china.url).validate(token)).user.tid).toBe(CONTOSO);
+  });
+
+  it('a token claiming the global cloud\'s v1 issuer is refused there', async () => {
+    const err = await refusal(ssoValidator(china.url).validate(await china.mintSsoToken('alex', { issuer: `https://sts.windows.net/${CONTOSO}/` })));
+    expect(err.message).toContain('iss');
+  });
+});
+
 describe('through the bot', () => {
   let w: World;
   beforeAll(async () => {
