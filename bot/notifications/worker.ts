@@ -2,7 +2,9 @@
  * The outbox worker, one per bot instance: takes jobs from the outbox, expands a change into one
  * job per subscribed channel, posts each card at a pace Teams accepts, and settles every job —
  * delete on success, back into the queue with backoff on transient failures (never before
- * Teams' Retry-After), prune on 403/404, dead-letter after `maxAttempts`.
+ * Teams' Retry-After), prune or suspend as Teams' status table says (sender.ts), dead-letter
+ * after `maxAttempts` (every HTTP request a send made counts) or at once for what is never retried.
+ * Fan-outs expand into the change's tenant only; nothing is sent into a tenant not allowed.
  *
  * Delivery is at-least-once: a job is deleted only after its card was posted, so a crash at any
  * point brings it back after the visibility timeout. A "sent" marker in Storage, written right
