@@ -337,11 +337,13 @@ export class OutboxWorker {
       fresh.record.catch(() => this.teams.delete(job.target.teamId));
       return fresh;
     };
+    // The record decides, and only in its own tenant.
+    const target = (team: TeamRecord | undefined) => isTarget(team, job.target.channelId) && team!.tenantId.toLowerCase() === job.target.tenantId.toLowerCase();
     const cached = this.teams.get(job.target.teamId);
     const current = !cached || Date.now() - cached.at > TEAM_CACHE_MS ? read() : cached;
-    if (isTarget(await current.record, job.target.channelId)) return true;
+    if (target(await current.record)) return true;
     // A "no" from the cache is checked afresh: the fan-out saw this channel subscribed (re-added by an install, resumed).
-    return current === cached ? isTarget(await read().record, job.target.channelId) : false;
+    return current === cached ? target(await read().record) : false;
   }
 
   private async failed(lease: Lease, job: DeliveryJob, err: unknown): Promise<void> {
