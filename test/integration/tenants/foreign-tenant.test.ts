@@ -137,3 +137,13 @@ it('registry entries of a tenant no longer allowed are never sent to: its fan-ou
   expect(w.logs()).toContain('notification fan-out dropped: its tenant is not in ALLOWED_TENANTS');
   expect(w.logs()).toContain('notification dropped: the channel\'s tenant is not allowed');
 });
+
+it('a fan-out queued before tenants were tracked (no tenantId) goes to the one allowed tenant', async () => {
+  const home = w.teams.team('Contoso v1', { botInstalled: false });
+  await home.installBot('alex');
+  const notifications = w.bot.services.notifications;
+  const legacyNotice = { uploadId: SEED.pending, status: 'complete', previousStatus: 'pending', by: 'v1 instance', at: Date.now(), where: 'personal chat', source: 'bot' };
+  await notifications.outbox.enqueue({ kind: 'fanout', deliveryId: 'v1-fanout', notice: legacyNotice as never, enqueuedAt: Date.now() });
+  await until(() => notificationPosts(w.teams).length === 1, 'the notification');
+  expect(notificationPosts(w.teams)[0]!.conversationId.split(';')[0]).toBe(home.id);
+});

@@ -69,3 +69,14 @@ it('a change confirmed in Contoso reaches only Contoso\'s channels; one announce
   expect(cardText(fabrikamPost.activity)).toContain('Fabrikam script');
   expect(w.bot.services.notifications.stats.delivered).toBe(2);
 });
+
+it('a fan-out queued before tenants were tracked (no tenantId) cannot be placed with two tenants allowed: dead-lettered, sent nowhere', async () => {
+  const contoso = w.teams.team('Contoso legacy', { botInstalled: false });
+  await contoso.installBot('alex');
+  const notifications = w.bot.services.notifications;
+  const legacyNotice = { uploadId: SEED.pending, status: 'complete', previousStatus: 'pending', by: 'v1 instance', at: Date.now(), where: 'personal chat', source: 'bot' };
+  await notifications.outbox.enqueue({ kind: 'fanout', deliveryId: 'v1-fanout', notice: legacyNotice as never, enqueuedAt: Date.now() });
+  await until(async () => (await notifications.deadLetters()).length === 1, 'the dead letter');
+  expect((await notifications.deadLetters())[0]!.reason).toContain('names no tenant');
+  expect(notificationPosts(w.teams)).toEqual([]);
+});
