@@ -69,7 +69,7 @@ async function run(s: Scenario, connectionString: string, index: number): Promis
     const isCard = (op: string) => op !== 'updateActivity' && op !== 'deleteActivity';
     const posts = () => world.teams.sent().filter((r) => isCard(r.operation) && channelIds.includes(r.conversationId.split(';')[0]));
     const started = Date.now();
-    await world.bot.services.notifications.announce({ uploadId: SEED.pending, status: 'complete', previousStatus: 'pending', by: 'Bench', at: Date.now(), where: 'benchmark', source: 'api' });
+    await world.bot.services.notifications.announce({ tenantId: USERS.alex.tid, uploadId: SEED.pending, status: 'complete', previousStatus: 'pending', by: 'Bench', at: Date.now(), where: 'benchmark', source: 'api' });
     const deadline = started + 10 * 60 * 1000;
     let lastCount = -1;
     let lastChange = Date.now();

@@ -90,6 +90,7 @@ export function createApp(config: BotConfig, options: AppOptions = {}): BotApp {
     clientId: config.sso.clientId,
     appIdUri: config.sso.appIdUri,
     allowedTenants: config.sso.allowedTenants,
+    clientAppIds: config.sso.clientAppIds,
   });
   const credentials = new UserCredentials({
     clientId: config.sso.clientId,
@@ -115,6 +116,7 @@ export function createApp(config: BotConfig, options: AppOptions = {}): BotApp {
     worker: options.notifications?.worker,
     pacing: options.notifications?.pacing,
     resolveSettle: changeSettler(changes),
+    allowedTenants: config.sso.allowedTenants,
   });
 
   const services: Services = {

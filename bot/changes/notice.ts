@@ -16,7 +16,7 @@ export function noticeOf(change: PendingChange): ChangeNotice | undefined {
     where: change.where,
     source: 'bot',
     tenantId: change.requester.tid,
-  } as ChangeNotice;
+  };
 }
 
 /**

@@ -62,7 +62,7 @@ export async function handleCardAction(
   const auth = value.authentication as { token?: unknown } | undefined;
   if (auth?.token !== undefined) {
     try {
-      credential = (await services.sso.accept(auth.token, { oid: actor.oid })).credential;
+      credential = (await services.sso.accept(auth.token, { oid: actor.oid, tid: actor.tid })).credential;
     } catch (err) {
       if (isBotError(err, 'personal_account') || isBotError(err, 'tenant_not_allowed')) {
         setOutcome(context, `sso-refused:${err.code}`);

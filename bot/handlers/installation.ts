@@ -8,13 +8,13 @@ import type { ChannelInfo, TeamInfo, TurnContext } from 'botbuilder';
 import { noticeCard } from '../../cards';
 import { GENERAL, type TeamRef } from '../notifications';
 import type { Services } from '../services';
+import { tenantOf } from '../teams/activity';
 import { setOutcome } from '../teams/bot';
 import { sendCard } from './respond';
 
 interface TeamsChannelData {
   team?: { id?: string; name?: string };
   channel?: { id?: string; name?: string };
-  tenant?: { id?: string };
 }
 
 /** The team an activity happened in, or undefined outside teams (personal and group chats). */
@@ -22,7 +22,7 @@ export function teamOf(context: TurnContext, team?: TeamInfo): TeamRef | undefin
   const a = context.activity;
   const data = (a.channelData ?? {}) as TeamsChannelData;
   const teamId = team?.id ?? data.team?.id;
-  const tenantId = a.conversation?.tenantId ?? data.tenant?.id;
+  const tenantId = tenantOf(a);
   if (!teamId || !tenantId || !a.serviceUrl) return undefined;
   return { teamId, tenantId, serviceUrl: a.serviceUrl, name: team?.name ?? data.team?.name };
 }
@@ -46,7 +46,7 @@ export async function handleBotInstalled(context: TurnContext, services: Service
     return;
   }
   const { newlyInstalled } = await services.notifications.registry.install(team, context.activity.from?.name);
-  services.log.info({ teamId: team.teamId, newlyInstalled }, 'bot installed in a team');
+  services.log.info({ teamId: team.teamId, tenantId: team.tenantId, newlyInstalled }, 'bot installed in a team');
   if (newlyInstalled) {
     // The welcome is a courtesy: a refused post must not undo the install.
     await sendCard(context, welcomeCard()).catch((err) => services.log.warn({ err, teamId: team.teamId }, 'welcome message could not be posted'));

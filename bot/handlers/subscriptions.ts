@@ -50,7 +50,9 @@ export async function handleSubscriptionCommand(context: TurnContext, services: 
     setOutcome(context, changed ? 'unsubscribed' : 'unsubscribed:not-subscribed');
     return;
   }
-  const record = await registry.team(team.teamId);
+  const found = await registry.team(team.teamId);
+  // A record is only ever shown in the tenant it belongs to.
+  const record = found && found.tenantId.toLowerCase() === team.tenantId.toLowerCase() ? found : undefined;
   await sendCard(context, subscriptionsCard(record));
   setOutcome(context, 'subscriptions-listed');
 }
@@ -73,7 +75,12 @@ const when = (at: number) => new Date(at).toISOString().replace(/\.\d+Z$/, 'Z');
 
 export function subscriptionsCard(record: TeamRecord | undefined) {
   const following = Object.values(record?.channels ?? {}).filter((c) => c.subscribed).sort((x, y) => x.name.localeCompare(y.name));
-  const facts: NoticeFact[] = following.map((c) => ({ title: c.name, value: c.by ? `since ${when(c.since ?? 0)}, by ${c.by}` : 'following' }));
+  const facts: NoticeFact[] = following.map((c) => ({
+    title: c.suspended ? `Paused: ${c.name}` : c.name,
+    value: c.suspended
+      ? `since ${when(c.suspended.at)} — ${c.suspended.reason}. Resumes when someone here talks to me.`
+      : c.by ? `since ${when(c.since ?? 0)}, by ${c.by}` : 'following',
+  }));
   for (const p of [...(record?.pruned ?? [])].reverse()) facts.push({ title: `Removed: ${p.channelName}`, value: `${when(p.at)} — ${p.reason}` });
   for (const d of [...(record?.deadLetters ?? [])].reverse()) {
     facts.push({ title: `Not delivered: ${d.channelName}`, value: `${when(d.at)} — upload ${d.uploadId}: ${d.reason}` });

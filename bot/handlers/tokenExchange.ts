@@ -50,7 +50,7 @@ export async function handleTokenExchange(context: TurnContext, services: Servic
   }
 
   try {
-    const { credential } = await services.sso.accept(value.token, { oid: actor.oid });
+    const { credential } = await services.sso.accept(value.token, { oid: actor.oid, tid: actor.tid });
     const command = claim.parked.command;
     let outcome = 'sso-exchanged';
     if (needsGraph(command)) {

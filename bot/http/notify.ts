@@ -138,6 +138,7 @@ export function notifyHandler({ keys, notifications, log, perKeyPerMinute, now =
       return;
     }
     const deliveryId = await notifications.announce({
+      tenantId: key.tenantId,
       uploadId: n.uploadId,
       status: n.status,
       previousStatus: n.previousStatus,
@@ -146,7 +147,6 @@ export function notifyHandler({ keys, notifications, log, perKeyPerMinute, now =
       where: 'outside Teams',
       note: n.note,
       source: 'api',
-      tenantId: key.tenantId,
     });
     res.send(202, { deliveryId });
   };

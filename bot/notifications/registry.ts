@@ -2,9 +2,16 @@
  * Where the bot is installed and which team channels follow changes, kept in the bot's Storage
  * (Blob Storage in production), so every instance sees the same list.
  *
- * One record per team plus an index of team ids (Storage cannot list). Every change is a
- * read-modify-write with the record's eTag, retried on conflict, so concurrent events (Teams sends
- * `installationUpdate` and `conversationUpdate` for one install) and instances never lose an edit.
+ * One record per team plus an index of team ids per tenant (Storage cannot list), so a fan-out
+ * for one tenant reads that tenant's teams only. Every change is a read-modify-write with the
+ * record's eTag, retried on conflict, so concurrent events (Teams sends `installationUpdate` and
+ * `conversationUpdate` for one install) and instances never lose an edit.
+ *
+ * Format versions: v1 (before tenants) kept one index of every team (`notify-index`) and team
+ * records without `v`. v2 adds per-tenant indexes and channel suspensions. Readers accept v1:
+ * teams found only in the v1 index are read once, filed under their tenant, and annotated there;
+ * v2 writers keep the v1 index up to date too, so v1 instances still running in a rolling
+ * upgrade keep finding every team.
  */
 import { createHash } from 'node:crypto';
 import type { Storage } from 'botbuilder';
@@ -22,6 +29,16 @@ export interface ChannelRecord {
   /** Who subscribed it, and when (epoch ms). */
   by?: string;
   since?: number;
+  /** Teams refused sends here for now (admin disabled the bot, blocked…): kept, not sent to, until someone there talks to the bot. */
+  suspended?: Suspension;
+  /** Unsubscribed by a send Teams refused for good (not in roster, conversation gone): the next install subscribes it again. */
+  droppedBySend?: { code: string; at: number };
+}
+
+export interface Suspension {
+  code: string;
+  reason: string;
+  at: number;
 }
 
 export interface PrunedTarget {
@@ -40,7 +57,11 @@ export interface DeadLetterNote {
   at: number;
 }
 
+export const REGISTRY_FORMAT = 2;
+
 export interface TeamRecord {
+  /** Format version; absent = 1. */
+  v?: number;
   teamId: string;
   tenantId: string;
   serviceUrl: string;
@@ -54,7 +75,15 @@ export interface TeamRecord {
   updatedAt: number;
 }
 
+/** v1's index of every team; v2 adds each team's tenant (v1 readers ignore it). */
 interface TeamIndex {
+  teams: Record<string, { teamId: string; tenantId?: string }>;
+}
+
+/** v2: one tenant's teams. */
+interface TenantIndex {
+  v: number;
+  tenantId: string;
   teams: Record<string, { teamId: string }>;
 }
 
@@ -69,10 +98,13 @@ export interface TeamRef {
 /** General's id is the team's id; Teams lists it without a name "to allow for localization". */
 export const GENERAL = 'General';
 const INDEX_KEY = 'notify-index';
-const teamKey = (teamId: string) => `notify-team-${createHash('sha256').update(teamId).digest('hex').slice(0, 40)}`;
+const hash = (text: string) => createHash('sha256').update(text).digest('hex').slice(0, 40);
+const teamKey = (teamId: string) => `notify-team-${hash(teamId)}`;
+const tenantIndexKey = (tenantId: string) => `notify-tenant-${hash(tenantId.toLowerCase())}`;
 
 function emptyTeam(ref: TeamRef, now: number): TeamRecord {
   return {
+    v: REGISTRY_FORMAT,
     teamId: ref.teamId,
     tenantId: ref.tenantId,
     serviceUrl: ref.serviceUrl,
@@ -88,7 +120,13 @@ function emptyTeam(ref: TeamRef, now: number): TeamRecord {
 
 const keepLast = <T>(list: T[], item: T): T[] => [...list, item].slice(-HISTORY_LIMIT);
 
+/** How long a team seen without suspended channels is not re-read by resumeIfSuspended. */
+export const RESUME_CHECK_MS = 5000;
+
 export class SubscriptionRegistry {
+  /** Teams known (recently) to have no suspended channel: teamId → until when. */
+  private readonly quiet = new Map<string, number>();
+
   constructor(
     private readonly storage: Storage,
     private readonly now: () => number = Date.now,
@@ -113,10 +151,17 @@ export class SubscriptionRegistry {
       if (newlyInstalled) {
         team.channels[ref.teamId] = { id: ref.teamId, name: GENERAL, subscribed: true, by, since: this.now() };
       }
+      // Added again: channels dropped because the bot had left them follow changes again, and
+      // an install is someone in the team acting, which lifts suspensions too.
+      for (const channel of Object.values(team.channels)) {
+        if (channel.droppedBySend) {
+          channel.subscribed = true;
+          delete channel.droppedBySend;
+        }
+        delete channel.suspended;
+      }
     });
-    await this.mutateIndex((index) => {
-      index.teams[teamKey(ref.teamId)] = { teamId: ref.teamId };
-    });
+    await this.index(ref, true);
     return { newlyInstalled, record };
   }
 
@@ -130,9 +175,7 @@ export class SubscriptionRegistry {
       team.installed = false;
       team.channels = {};
     });
-    await this.mutateIndex((index) => {
-      delete index.teams[teamKey(ref.teamId)];
-    });
+    await this.index(ref, false);
     return record;
   }
 
@@ -180,9 +223,7 @@ export class SubscriptionRegistry {
       changed = !existing?.subscribed;
       if (changed) team.channels[channelId] = { id: channelId, name: existing?.name ?? channelName, subscribed: true, by, since: this.now() };
     });
-    await this.mutateIndex((index) => {
-      index.teams[teamKey(ref.teamId)] = { teamId: ref.teamId };
-    });
+    await this.index(ref, true);
     return changed;
   }
 
@@ -192,57 +233,158 @@ export class SubscriptionRegistry {
     await this.mutateTeam(ref, (team) => {
       const existing = team.channels[channelId];
       changed = Boolean(existing?.subscribed);
-      if (existing) existing.subscribed = false;
+      if (existing) {
+        existing.subscribed = false;
+        delete existing.suspended;
+        delete existing.droppedBySend;
+      }
     });
     return changed;
   }
 
-  /** A send was refused for good (403 not in roster, 404 conversation gone): stop sending there, and record why. */
-  async prune(target: ChannelTarget, reason: string): Promise<boolean> {
+  /**
+   * A send was refused because the bot is not there (403 BotNotInConversationRoster, 404
+   * ConversationNotFound): stop sending there, record why; the next install subscribes it again.
+   */
+  async prune(target: ChannelTarget, reason: string, code = 'pruned'): Promise<boolean> {
     let changed = false;
-    await this.mutateTeam({ teamId: target.teamId, tenantId: target.tenantId, serviceUrl: target.serviceUrl }, (team) => {
+    await this.mutateTeam(refOf(target), (team) => {
       const existing = team.channels[target.channelId];
       if (!existing?.subscribed) return;
       changed = true;
       existing.subscribed = false;
+      delete existing.suspended;
+      existing.droppedBySend = { code, at: this.now() };
       team.pruned = keepLast(team.pruned, { channelId: target.channelId, channelName: existing.name, reason, at: this.now() });
     });
     return changed;
   }
 
+  /** Teams refuses sends there for now (BotDisabledByAdmin, ConversationBlockedByUser, MessageWritesBlocked): keep it, send nothing. */
+  async suspend(target: ChannelTarget, code: string, reason: string): Promise<boolean> {
+    let changed = false;
+    await this.mutateTeam(refOf(target), (team) => {
+      const existing = team.channels[target.channelId];
+      if (!existing?.subscribed || existing.suspended) return;
+      changed = true;
+      existing.suspended = { code, reason, at: this.now() };
+    });
+    this.quiet.delete(target.teamId);
+    return changed;
+  }
+
+  /**
+   * Someone in a channel talked to the bot: Teams' table says the conversation is no longer
+   * blocked, so it follows changes again (`channelId` omitted: every channel of the team).
+   * Returns the channels resumed. Reads the record first and writes only when one was suspended.
+   */
+  async resume(teamId: string, channelId?: string): Promise<string[]> {
+    const current = await this.team(teamId);
+    const matches = (c: ChannelRecord) => c.suspended && (channelId === undefined || c.id === channelId);
+    if (!current || !Object.values(current.channels).some(matches)) {
+      if (current && !Object.values(current.channels).some((c) => c.suspended)) this.quiet.set(teamId, this.now() + RESUME_CHECK_MS);
+      return [];
+    }
+    this.quiet.delete(teamId);
+    const resumed: string[] = [];
+    await this.mutateTeam(current, (team) => {
+      resumed.length = 0;
+      for (const channel of Object.values(team.channels)) {
+        if (!matches(channel)) continue;
+        delete channel.suspended;
+        resumed.push(channel.id);
+      }
+    });
+    return resumed;
+  }
+
+  /**
+   * resume() for every message and invoke in a team, without a storage read on each: a team seen
+   * without suspensions is not read again for RESUME_CHECK_MS (this instance's suspensions clear
+   * that at once; another instance's are noticed within it).
+   */
+  async resumeIfSuspended(teamId: string, channelId: string): Promise<string[]> {
+    const quietUntil = this.quiet.get(teamId);
+    if (quietUntil !== undefined && quietUntil > this.now()) return [];
+    if (this.quiet.size > 10_000) this.quiet.delete(this.quiet.keys().next().value as string);
+    return this.resume(teamId, channelId);
+  }
+
+  /** The team moved to another Connector host (403 InvalidBotApiHost names the GCC host). */
+  async moveServiceUrl(target: ChannelTarget, serviceUrl: string): Promise<void> {
+    await this.mutateTeam(refOf(target), (team) => {
+      team.serviceUrl = serviceUrl;
+    });
+  }
+
   async noteDeadLetter(target: ChannelTarget, note: Omit<DeadLetterNote, 'channelId' | 'channelName' | 'at'>): Promise<void> {
-    await this.mutateTeam({ teamId: target.teamId, tenantId: target.tenantId, serviceUrl: target.serviceUrl }, (team) => {
+    await this.mutateTeam(refOf(target), (team) => {
       team.deadLetters = keepLast(team.deadLetters, { ...note, channelId: target.channelId, channelName: target.channelName, at: this.now() });
     });
   }
 
-  /** Is this channel still a target? (Checked before each send: it may have unsubscribed since the fan-out.) */
+  /** Is this channel still a target? (Checked before each send: it may have unsubscribed or been suspended since the fan-out.) */
   async isSubscribed(teamId: string, channelId: string): Promise<boolean> {
-    const team = await this.team(teamId);
-    return Boolean(team && team.installed && !team.deleted && team.channels[channelId]?.subscribed);
+    return isTarget(await this.team(teamId), channelId);
   }
 
-  /** Every channel that follows changes, sorted by team then channel id (the fan-out cursor relies on the order). */
-  async targets(): Promise<ChannelTarget[]> {
-    const index = await readItem<TeamIndex>(this.storage, INDEX_KEY);
-    const keys = Object.keys(index?.teams ?? {});
-    if (keys.length === 0) return [];
-    const items = await this.storage.read(keys);
+  /**
+   * Every channel of one tenant that follows changes (suspended ones excluded), sorted by team
+   * then channel id (the fan-out cursor relies on the order). Reads that tenant's index, the v1
+   * index, and that tenant's team records — never another tenant's teams, except once for a team
+   * a v1 instance indexed without its tenant.
+   */
+  async targets(tenantId: string): Promise<ChannelTarget[]> {
+    const tid = tenantId.toLowerCase();
+    const [tenantIndex, legacy] = await Promise.all([readItem<TenantIndex>(this.storage, tenantIndexKey(tid)), readItem<TeamIndex>(this.storage, INDEX_KEY)]);
+    const keys = new Set(Object.keys(tenantIndex?.teams ?? {}));
+    const unfiled: string[] = [];
+    for (const [key, entry] of Object.entries(legacy?.teams ?? {})) {
+      if (entry.tenantId === undefined) unfiled.push(key);
+      else if (entry.tenantId.toLowerCase() === tid) keys.add(key);
+    }
+    for (const key of unfiled) keys.add(key);
+    if (keys.size === 0) return [];
+    const items = await this.storage.read([...keys]);
+    if (unfiled.length) await this.fileUnindexed(unfiled.map((key) => items[key] as TeamRecord | undefined));
     const targets: ChannelTarget[] = [];
     for (const key of keys) {
       const team = items[key] as TeamRecord | undefined;
-      if (!team || !team.installed || team.deleted) continue;
+      // The record's own tenant decides: an index entry never sends into another tenant.
+      if (!team || team.tenantId?.toLowerCase() !== tid || !team.installed || team.deleted) continue;
       for (const channel of Object.values(team.channels)) {
-        if (!channel.subscribed) continue;
+        if (!channel.subscribed || channel.suspended) continue;
         targets.push({ tenantId: team.tenantId, teamId: team.teamId, channelId: channel.id, serviceUrl: team.serviceUrl, channelName: channel.name });
       }
     }
     return targets.sort((a, b) => compareTargets(a, b));
   }
 
+  /** Teams a v1 instance indexed without a tenant: file each under its tenant (once). */
+  private async fileUnindexed(records: Array<TeamRecord | undefined>): Promise<void> {
+    for (const team of records) {
+      if (team?.tenantId) await this.index(team, team.installed);
+    }
+  }
+
+  /** Adds the team to (or removes it from) its tenant's index and the v1 index. */
+  private async index(ref: TeamRef, present: boolean): Promise<void> {
+    const key = teamKey(ref.teamId);
+    const tenantId = ref.tenantId.toLowerCase();
+    await this.mutate<TenantIndex>(tenantIndexKey(tenantId), () => ({ v: REGISTRY_FORMAT, tenantId, teams: {} }), (index) => {
+      if (present) index.teams[key] = { teamId: ref.teamId };
+      else delete index.teams[key];
+    });
+    await this.mutateIndex((index) => {
+      if (present) index.teams[key] = { teamId: ref.teamId, tenantId };
+      else delete index.teams[key];
+    });
+  }
+
   private async mutateTeam(ref: TeamRef, change: (team: TeamRecord) => void): Promise<TeamRecord> {
     return this.mutate<TeamRecord>(teamKey(ref.teamId), () => emptyTeam(ref, this.now()), (team) => {
       change(team);
+      team.v = REGISTRY_FORMAT;
       team.updatedAt = this.now();
     });
   }
@@ -280,6 +422,14 @@ export class SubscriptionRegistry {
     }
     throw new Error(`registry: gave up updating ${key} after ${MAX_CAS_ATTEMPTS} conflicting writes`);
   }
+}
+
+const refOf = (target: ChannelTarget): TeamRef => ({ teamId: target.teamId, tenantId: target.tenantId, serviceUrl: target.serviceUrl });
+
+/** The one rule for "send to this channel now". */
+export function isTarget(team: TeamRecord | undefined, channelId: string): boolean {
+  const channel = team?.channels[channelId];
+  return Boolean(team && team.installed && !team.deleted && channel?.subscribed && !channel.suspended);
 }
 
 function withoutETag<T extends object>(item: T): Omit<T, 'eTag'> {

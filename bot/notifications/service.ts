@@ -28,6 +28,8 @@ export interface NotificationsOptions {
   outbox?: Outbox;
   /** What became of a change whose announcement was prepared; see prepare(). */
   resolveSettle?: (changeKey: string) => Promise<Settlement>;
+  /** ALLOWED_TENANTS: fan-outs and sends go into these tenants only. */
+  allowedTenants: readonly string[];
 }
 
 export class Notifications {
@@ -49,6 +51,7 @@ export class Notifications {
         card: notificationCard,
         log: options.log,
         resolveSettle: options.resolveSettle,
+        allowedTenants: options.allowedTenants.map((t) => t.toLowerCase()),
       },
       { ...DEFAULT_WORKER_OPTIONS, ...options.worker },
     );
@@ -92,7 +95,7 @@ export class Notifications {
   async announce(notice: ChangeNotice, deliveryId: string = randomUUID()): Promise<string> {
     await this.init();
     await this.outbox.enqueue({ kind: 'fanout', deliveryId, notice, enqueuedAt: Date.now() });
-    this.options.log.info({ deliveryId, uploadId: notice.uploadId, status: notice.status, source: notice.source }, 'change notification queued');
+    this.options.log.info({ deliveryId, uploadId: notice.uploadId, status: notice.status, source: notice.source, tenantId: notice.tenantId }, 'change notification queued');
     this.worker.poke();
     return deliveryId;
   }

@@ -3,6 +3,11 @@ import type { UploadStatus } from '../model';
 
 /** One upload status change, wherever it was made. */
 export interface ChangeNotice {
+  /**
+   * The tenant the change was made in (the requester's, or the notify key's): only that tenant's
+   * channels hear of it. Absent in jobs written before tenants were tracked (see worker.ts).
+   */
+  tenantId: string;
   uploadId: string;
   status: UploadStatus;
   /** Unknown when the change came from elsewhere without it. */
@@ -15,8 +20,6 @@ export interface ChangeNotice {
   where: string;
   note?: string;
   source: 'bot' | 'api';
-  /** The tenant the change belongs to (for /api/notify: the presenting key's tenant). */
-  tenantId?: string;
 }
 
 /** A team channel that follows changes: everything needed to post there without a turn. */

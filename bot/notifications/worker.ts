@@ -2,7 +2,9 @@
  * The outbox worker, one per bot instance: takes jobs from the outbox, expands a change into one
  * job per subscribed channel, posts each card at a pace Teams accepts, and settles every job —
  * delete on success, back into the queue with backoff on transient failures (never before
- * Teams' Retry-After), prune on 403/404, dead-letter after `maxAttempts`.
+ * Teams' Retry-After), prune or suspend as Teams' status table says (sender.ts), dead-letter
+ * after `maxAttempts` (every HTTP request a send made counts) or at once for what is never retried.
+ * Fan-outs expand into the change's tenant only; nothing is sent into a tenant not allowed.
  *
  * Delivery is at-least-once: a job is deleted only after its card was posted, so a crash at any
  * point brings it back after the visibility timeout. A "sent" marker in Storage, written right
@@ -19,13 +21,13 @@ import { SENT_MARKER_PREFIX } from '../state/rules';
 import { readItem, writeItem } from '../state/storage';
 import { LostReceiptError, type Outbox } from './outbox';
 import type { Pacer } from './rateLimits';
-import type { SubscriptionRegistry, TeamRecord } from './registry';
+import { isTarget, type SubscriptionRegistry, type TeamRecord } from './registry';
 
 /** How stale a team's subscriptions may be when deciding to send (an unsubscribe takes effect within this). */
 const TEAM_CACHE_MS = 1000;
 /** Teams whose records are cached at once; a fan-out touches far fewer within TEAM_CACHE_MS. */
 const TEAM_CACHE_MAX = 1000;
-import { classifySendError, type ChannelSender } from './sender';
+import { classifySendError, SendFailure, type ChannelSender } from './sender';
 import { targetKey, type ChangeNotice, type DeliveryJob, type FanOutJob, type ReceivedJob, type SettleJob, type Settlement } from './types';
 
 export interface WorkerOptions {
@@ -72,6 +74,10 @@ export interface WorkerStats {
   recovered: number;
   /** Cards posted whose sent marker could not be written: each can be posted once more if its job comes back. */
   markerWriteFailures: number;
+  /** Targets Teams refused for now (BotDisabledByAdmin, ConversationBlockedByUser, MessageWritesBlocked). */
+  suspended: number;
+  /** Fan-outs and deliveries dropped because their tenant is not (or no longer) allowed. */
+  tenantRefused: number;
 }
 
 /** How long a prepared announcement waits before checking what became of its change. */
@@ -88,6 +94,8 @@ export interface WorkerDeps {
   log: Logger;
   /** What became of a change whose announcement was prepared (SettleJob). */
   resolveSettle?: (changeKey: string) => Promise<Settlement>;
+  /** ALLOWED_TENANTS, lower-case: nothing is sent into any other tenant. */
+  allowedTenants: readonly string[];
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -138,7 +146,7 @@ export class OutboxWorker {
   private readonly posting = new Set<string>();
   /** Jobs taken but left unsettled (a duplicate waiting its turn, an unexpected failure): handed back on stop(). */
   private readonly unsettled = new Map<string, ReceivedJob & { heldUntil: number }>();
-  readonly stats: WorkerStats = { expanded: 0, delivered: 0, retried: 0, pruned: 0, deadLettered: 0, duplicatesSkipped: 0, unsubscribedSkipped: 0, postponed: 0, recovered: 0, markerWriteFailures: 0 };
+  readonly stats: WorkerStats = { expanded: 0, delivered: 0, retried: 0, pruned: 0, deadLettered: 0, duplicatesSkipped: 0, unsubscribedSkipped: 0, postponed: 0, recovered: 0, markerWriteFailures: 0, suspended: 0, tenantRefused: 0 };
 
   constructor(
     private readonly deps: WorkerDeps,
@@ -254,10 +262,36 @@ export class OutboxWorker {
     await outbox.remove(held);
   }
 
-  /** One job per subscribed channel, in target order, saving progress so a crash repeats at most one chunk. */
+  /**
+   * The tenant a fan-out is for. Jobs written before tenants were tracked carry none: with one
+   * allowed tenant it can only be that one; with several, nobody can say, so it is not sent.
+   */
+  private tenantOf(job: FanOutJob): string | undefined {
+    const tid = (job.notice as Partial<ChangeNotice>).tenantId?.toLowerCase();
+    if (tid) return tid;
+    return this.deps.allowedTenants.length === 1 ? this.deps.allowedTenants[0] : undefined;
+  }
+
+  private allowed(tenantId: string | undefined): boolean {
+    return tenantId !== undefined && this.deps.allowedTenants.includes(tenantId.toLowerCase());
+  }
+
+  /** One job per subscribed channel of the change's tenant, in target order, saving progress so a crash repeats at most one chunk. */
   private async expand(held: ReceivedJob, job: FanOutJob): Promise<void> {
     const { outbox, registry, log } = this.deps;
-    const all = await registry.targets();
+    const tenantId = this.tenantOf(job);
+    if (!tenantId) {
+      await this.deadLetter(held, 'the change names no tenant and several tenants are allowed: it cannot be sent anywhere');
+      return;
+    }
+    if (!this.allowed(tenantId)) {
+      this.stats.tenantRefused += 1;
+      log.warn({ deliveryId: job.deliveryId, tenantId }, 'notification fan-out dropped: its tenant is not in ALLOWED_TENANTS');
+      await this.settle(() => outbox.remove(held));
+      return;
+    }
+    const notice: ChangeNotice = { ...job.notice, tenantId };
+    const all = await registry.targets(tenantId);
     const remaining = job.cursor ? all.filter((t) => targetKey(t) > job.cursor!) : all;
     // A fan-out taken before was interrupted: the chunk after its cursor may already be queued.
     const mayRepeat = held.dequeueCount > 1 || undefined;
@@ -265,14 +299,14 @@ export class OutboxWorker {
     for (let i = 0; i < remaining.length; i += this.options.expandChunk) {
       const chunk = remaining.slice(i, i + this.options.expandChunk);
       await Promise.all(
-        chunk.map((target) => outbox.enqueue({ kind: 'deliver', deliveryId: job.deliveryId, notice: job.notice, target, attempt: 0, mayRepeat } satisfies DeliveryJob)),
+        chunk.map((target) => outbox.enqueue({ kind: 'deliver', deliveryId: job.deliveryId, notice, target, attempt: 0, mayRepeat } satisfies DeliveryJob)),
       );
       const cursor = targetKey(chunk[chunk.length - 1]);
       current = await outbox.update(current, { ...job, cursor }, this.options.visibilitySeconds);
     }
     await outbox.remove(current);
     this.stats.expanded += 1;
-    log.info({ deliveryId: job.deliveryId, uploadId: job.notice.uploadId, targets: all.length, enqueued: remaining.length }, 'notification fan-out enqueued');
+    log.info({ deliveryId: job.deliveryId, uploadId: job.notice.uploadId, tenantId, targets: all.length, enqueued: remaining.length }, 'notification fan-out enqueued');
   }
 
   private async deliver(held: ReceivedJob, job: DeliveryJob): Promise<void> {
@@ -294,9 +328,16 @@ export class OutboxWorker {
         await this.settle(() => lease.settle((h) => outbox.remove(h)));
         return;
       }
+      const noticeTenant = (job.notice as Partial<ChangeNotice>).tenantId;
+      if (!this.allowed(job.target.tenantId) || (noticeTenant !== undefined && noticeTenant.toLowerCase() !== job.target.tenantId.toLowerCase())) {
+        this.stats.tenantRefused += 1;
+        log.warn({ deliveryId: job.deliveryId, tenantId: job.target.tenantId, teamId: job.target.teamId, channelId: job.target.channelId }, 'notification dropped: the channel\'s tenant is not allowed (or not the change\'s)');
+        await this.settle(() => lease.settle((h) => outbox.remove(h)));
+        return;
+      }
       if (!(await this.stillSubscribed(job))) {
         this.stats.unsubscribedSkipped += 1;
-        log.info({ deliveryId: job.deliveryId, channelId: job.target.channelId }, 'channel no longer follows changes; notification dropped');
+        log.info({ deliveryId: job.deliveryId, channelId: job.target.channelId }, 'channel no longer follows changes (or is suspended); notification dropped');
         await this.settle(() => lease.settle((h) => outbox.remove(h)));
         return;
       }
@@ -331,29 +372,44 @@ export class OutboxWorker {
   private readonly teams = new Lru<string, { at: number; record: Promise<TeamRecord | undefined> }>(TEAM_CACHE_MAX);
 
   private async stillSubscribed(job: DeliveryJob): Promise<boolean> {
-    const now = Date.now();
-    let cached = this.teams.get(job.target.teamId);
-    if (!cached || now - cached.at > TEAM_CACHE_MS) {
-      cached = { at: now, record: this.deps.registry.team(job.target.teamId) };
+    const read = () => {
+      const now = Date.now();
+      const fresh = { at: now, record: this.deps.registry.team(job.target.teamId) };
       // Stale entries go before the size bound has to push out fresh ones.
       if (this.teams.size >= TEAM_CACHE_MAX) this.teams.prune((entry) => now - entry.at > TEAM_CACHE_MS);
-      this.teams.set(job.target.teamId, cached);
-      cached.record.catch(() => this.teams.delete(job.target.teamId));
-    }
-    const team = await cached.record;
-    return Boolean(team && team.installed && !team.deleted && team.channels[job.target.channelId]?.subscribed);
+      this.teams.set(job.target.teamId, fresh);
+      fresh.record.catch(() => this.teams.delete(job.target.teamId));
+      return fresh;
+    };
+    // The record decides, and only in its own tenant.
+    const target = (team: TeamRecord | undefined) => isTarget(team, job.target.channelId) && team!.tenantId.toLowerCase() === job.target.tenantId.toLowerCase();
+    const cached = this.teams.get(job.target.teamId);
+    const current = !cached || Date.now() - cached.at > TEAM_CACHE_MS ? read() : cached;
+    if (target(await current.record)) return true;
+    // A "no" from the cache is checked afresh: the fan-out saw this channel subscribed (re-added by an install, resumed).
+    return current === cached ? target(await read().record) : false;
   }
 
   private async failed(lease: Lease, job: DeliveryJob, err: unknown): Promise<void> {
     const { outbox, registry, pacer, log } = this.deps;
-    const verdict = classifySendError(err);
+    const verdict = classifySendError(err, job.target.serviceUrl);
+    // Requests botbuilder's pipeline made on its own count too (see takeOverRetries).
+    const httpAttempts = err instanceof SendFailure ? Math.max(1, err.httpAttempts) : 1;
     const where = { deliveryId: job.deliveryId, teamId: job.target.teamId, channelId: job.target.channelId, channel: job.target.channelName };
     switch (verdict.kind) {
       case 'prune': {
-        const pruned = await registry.prune(job.target, `Teams answered ${verdict.reason}`);
+        const pruned = await registry.prune(job.target, `Teams answered ${verdict.reason}`, verdict.code);
         this.teams.delete(job.target.teamId);
         this.stats.pruned += 1;
         log.warn({ ...where, status: verdict.status, code: verdict.code, pruned }, 'channel pruned: the bot cannot post there any more');
+        await this.settle(() => lease.settle((h) => outbox.remove(h)));
+        return;
+      }
+      case 'suspend': {
+        const suspended = await registry.suspend(job.target, verdict.code, `Teams answered ${verdict.reason}`);
+        this.teams.delete(job.target.teamId);
+        this.stats.suspended += 1;
+        log.warn({ ...where, status: verdict.status, code: verdict.code, suspended }, 'channel suspended: nothing is posted there until someone in it talks to the bot');
         await this.settle(() => lease.settle((h) => outbox.remove(h)));
         return;
       }
@@ -362,7 +418,13 @@ export class OutboxWorker {
         return;
       case 'retry': {
         if (verdict.retryAfterMs !== undefined && verdict.status === 429) pacer.pause(job.target.channelId, verdict.retryAfterMs);
-        const attempt = job.attempt + 1;
+        const attempt = job.attempt + httpAttempts;
+        let target = job.target;
+        if (verdict.serviceUrl && verdict.serviceUrl !== target.serviceUrl) {
+          target = { ...target, serviceUrl: verdict.serviceUrl };
+          await registry.moveServiceUrl(target, verdict.serviceUrl).catch((e) => log.warn({ err: e, ...where }, 'could not record the team\'s new serviceUrl'));
+          this.teams.delete(job.target.teamId);
+        }
         if (attempt >= this.options.maxAttempts) {
           await lease.settle((h) => this.deadLetter({ ...h, job: { ...job, attempt, lastError: verdict.reason } }, `gave up after ${attempt} attempts; last: ${verdict.reason}`));
           return;
@@ -370,7 +432,7 @@ export class OutboxWorker {
         const delayMs = Math.max(verdict.retryAfterMs ?? 0, this.backoff(attempt));
         this.stats.retried += 1;
         log.info({ ...where, attempt, status: verdict.status, code: verdict.code, retryInMs: delayMs }, 'notification send failed; retrying later');
-        await this.settle(() => lease.settle((h) => outbox.update(h, { ...job, attempt, lastError: verdict.reason }, Math.ceil(delayMs / 1000))));
+        await this.settle(() => lease.settle((h) => outbox.update(h, { ...job, target, attempt, lastError: verdict.reason }, Math.ceil(delayMs / 1000))));
         return;
       }
     }

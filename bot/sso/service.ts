@@ -15,7 +15,7 @@ import { BotError } from '../errors';
 import { toBotError } from '../graph/uploads';
 import { OBO_TIMEOUT_MS, withTimeout } from '../timeouts';
 import type { UserCredentials } from './credentials';
-import type { SsoTokenValidator, ValidatedSsoToken } from './validate';
+import { tenantMismatch, type SsoTokenValidator, type ValidatedSsoToken } from './validate';
 
 /** Teams echoes this back; we run no Bot Framework token service connection. */
 export const SSO_CONNECTION_NAME = 'AutopilotUploadsSso';
@@ -41,13 +41,15 @@ export class SsoService {
   /**
    * Validates an SSO token and performs the OBO exchange now. Throws a BotError:
    * sso_token_invalid, personal_account, tenant_not_allowed, consent_required, sign_in_failed, unavailable.
+   * `expected.tid` is the tenant of the activity the token came with: a token of another tenant is refused.
    */
-  async accept(token: unknown, expectedUser?: { oid?: string }): Promise<{ sso: ValidatedSsoToken; credential: TokenCredential }> {
+  async accept(token: unknown, expected: { oid?: string; tid: string }): Promise<{ sso: ValidatedSsoToken; credential: TokenCredential }> {
     if (typeof token !== 'string' || token.length === 0 || token.length > 16_384) {
       throw new BotError('sso_token_invalid', 'The sign-in token from Teams was rejected: it is missing or malformed.');
     }
-    const sso = await this.validator.validate(token);
-    if (expectedUser?.oid && expectedUser.oid !== sso.user.oid) {
+    const sso = await this.validator.validate(token, expected.tid);
+    if (sso.user.tid !== expected.tid.toLowerCase()) throw tenantMismatch();
+    if (expected.oid && expected.oid !== sso.user.oid) {
       // A token for someone other than the person acting: never bind it to this turn.
       throw new BotError('sso_token_invalid', 'The sign-in token from Teams was rejected: it belongs to a different user.');
     }

@@ -6,6 +6,7 @@
  * the verified token.
  */
 import { createRemoteJWKSet, decodeJwt, jwtVerify, type JWTPayload } from 'jose';
+import { TEAMS_CLIENT_APP_IDS } from '../config';
 import { BotError } from '../errors';
 import type { UserIdentity } from '../model';
 
@@ -17,6 +18,8 @@ export interface SsoValidatorOptions {
   clientId: string;
   appIdUri: string;
   allowedTenants: string[];
+  /** Apps whose SSO tokens are accepted (`azp` in v2, `appid` in v1): the Teams clients by default. */
+  clientAppIds?: readonly string[];
   /** Clock skew tolerated on exp/nbf. */
   clockToleranceSeconds?: number;
 }
@@ -30,8 +33,24 @@ export interface ValidatedSsoToken {
 }
 
 interface TenantKeys {
-  issuer: string;
+  /** The v2 issuer (v2 discovery) and the v1 issuer (v1 tokens, Teams' default). */
+  issuers: string[];
   jwks: ReturnType<typeof createRemoteJWKSet>;
+}
+
+const PUBLIC_AUTHORITY_HOST = 'login.microsoftonline.com';
+
+/**
+ * The issuer of a v1 token, by authority host. The public cloud's is fixed (its v1 discovery
+ * document says so). Every other host — the sovereign clouds and any stand-in — is asked, through
+ * the tenant's v1 discovery document (`{authority}/{tid}/.well-known/openid-configuration`):
+ * published values disagree for US Government (Microsoft Q&A 1190472 and botbuilder's ASE
+ * validation give https://sts.windows.net/{tid}/, botbuilder's ValidGovernmentTokenIssuerUrlTemplateV1
+ * https://login.microsoftonline.us/{tid}/), while China's login.chinacloudapi.cn issues
+ * https://sts.chinacloudapi.cn/{tid}/; the discovery document is the authority's own word.
+ */
+export function fixedV1Issuer(authorityHost: string, tid: string): string | undefined {
+  return new URL(authorityHost).hostname.toLowerCase() === PUBLIC_AUTHORITY_HOST ? `https://sts.windows.net/${tid}/` : undefined;
 }
 
 export class SsoTokenValidator {
@@ -39,7 +58,11 @@ export class SsoTokenValidator {
 
   constructor(private readonly options: SsoValidatorOptions) {}
 
-  async validate(token: string): Promise<ValidatedSsoToken> {
+  /**
+   * `expectedTenant`: the tenant of the activity the token arrived with; a token of any other
+   * tenant is refused before any network call.
+   */
+  async validate(token: string, expectedTenant?: string): Promise<ValidatedSsoToken> {
     let unverified: JWTPayload;
     try {
       unverified = decodeJwt(token);
@@ -54,14 +77,15 @@ export class SsoTokenValidator {
     if (!this.options.allowedTenants.includes(tid)) {
       throw new BotError('tenant_not_allowed', 'Your organization is not allowed to use this bot.', { serviceCode: tid });
     }
+    if (expectedTenant !== undefined && expectedTenant.toLowerCase() !== tid) throw tenantMismatch();
 
     const keys = await this.keysFor(tid);
     let payload: JWTPayload;
     try {
       ({ payload } = await jwtVerify(token, keys.jwks, {
         algorithms: ['RS256'],
-        // v2 tokens carry the discovery issuer; v1 tokens (Teams' default) carry sts.windows.net.
-        issuer: [keys.issuer, `https://sts.windows.net/${tid}/`],
+        // v2 tokens carry the discovery issuer; v1 tokens (Teams' default) the cloud's v1 issuer.
+        issuer: keys.issuers,
         audience: [this.options.appIdUri, this.options.clientId],
         clockTolerance: this.options.clockToleranceSeconds ?? 60,
         requiredClaims: ['exp', 'oid', 'tid'],
@@ -71,6 +95,12 @@ export class SsoTokenValidator {
     }
     const scopes = typeof payload.scp === 'string' ? payload.scp.split(' ') : [];
     if (!scopes.includes('access_as_user')) throw invalid('it does not carry the access_as_user scope');
+    // Who asked for it: a genuine Teams SSO token is issued to a Teams client (azp in v2, appid in v1).
+    const client = payload.ver === '2.0' ? payload.azp : payload.appid;
+    const clients = this.options.clientAppIds ?? TEAMS_CLIENT_APP_IDS;
+    if (typeof client !== 'string' || !clients.includes(client.toLowerCase())) {
+      throw invalid(`it was issued to an app (${payload.ver === '2.0' ? 'azp' : 'appid'}) that is not a Teams client this bot accepts`);
+    }
 
     return {
       token,
@@ -96,20 +126,31 @@ export class SsoTokenValidator {
   }
 
   private async discover(tid: string): Promise<TenantKeys> {
-    const url = `${this.options.authorityHost}/${tid}/v2.0/.well-known/openid-configuration`;
-    let doc: { issuer?: string; jwks_uri?: string };
-    try {
-      const res = await fetch(url, { signal: AbortSignal.timeout(5000) });
-      if (!res.ok) throw new Error(`HTTP ${res.status}`);
-      doc = (await res.json()) as typeof doc;
-    } catch (err) {
-      throw new BotError('unavailable', 'Microsoft Entra ID could not be reached to check your sign-in.', {
-        serviceCode: err instanceof Error ? err.message : undefined,
-      });
-    }
-    if (!doc.issuer || !doc.jwks_uri) throw new BotError('unavailable', 'Microsoft Entra ID returned an unusable discovery document.');
-    return { issuer: doc.issuer, jwks: createRemoteJWKSet(new URL(doc.jwks_uri), { timeoutDuration: 5000 }) };
+    const base = `${this.options.authorityHost}/${tid}`;
+    const fixedV1 = fixedV1Issuer(this.options.authorityHost, tid);
+    const [v2, v1] = await Promise.all([
+      discoveryDocument(`${base}/v2.0/.well-known/openid-configuration`),
+      fixedV1 ? Promise.resolve({ issuer: fixedV1 }) : discoveryDocument(`${base}/.well-known/openid-configuration`),
+    ]);
+    if (!v2.issuer || !v2.jwks_uri || !v1.issuer) throw new BotError('unavailable', 'Microsoft Entra ID returned an unusable discovery document.');
+    return { issuers: [v2.issuer, v1.issuer], jwks: createRemoteJWKSet(new URL(v2.jwks_uri), { timeoutDuration: 5000 }) };
   }
+}
+
+async function discoveryDocument(url: string): Promise<{ issuer?: string; jwks_uri?: string }> {
+  try {
+    const res = await fetch(url, { signal: AbortSignal.timeout(5000) });
+    if (!res.ok) throw new Error(`HTTP ${res.status}`);
+    return (await res.json()) as { issuer?: string; jwks_uri?: string };
+  } catch (err) {
+    throw new BotError('unavailable', 'Microsoft Entra ID could not be reached to check your sign-in.', {
+      serviceCode: err instanceof Error ? err.message : undefined,
+    });
+  }
+}
+
+export function tenantMismatch(): BotError {
+  return new BotError('sso_token_invalid', 'The sign-in token from Teams was rejected: it was issued in another organization than this conversation\'s.');
 }
 
 function invalid(why: string): BotError {

@@ -16,6 +16,8 @@ import { handleTokenExchange } from '../handlers/tokenExchange';
 import { handleVerifyState } from '../handlers/verifyState';
 import type { Services } from '../services';
 import { markTurn } from './turnDone';
+import { teamIdOf, tenantAllowed } from './activity';
+import { refuseTenant } from './tenantGate';
 
 export interface TurnRunner {
   run(context: TurnContext): Promise<void>;
@@ -90,7 +92,14 @@ export class UploadsBot extends TeamsActivityHandler {
     const started = Date.now();
     let outcome = 'ok';
     const turnEnded = markTurn(context);
+    const { tenantId, allowed } = tenantAllowed(context.activity, this.services.config.sso.allowedTenants);
     try {
+      // Below the HTTP layer and above every handler: nothing of another tenant's runs or is stored.
+      if (!allowed) {
+        outcome = await refuseTenant(context, this.services.log, tenantId);
+        return;
+      }
+      await this.resumeSuspended(context);
       await super.run(context);
       outcome = context.turnState.get(OUTCOME) ?? 'ok';
     } catch (err) {
@@ -105,11 +114,31 @@ export class UploadsBot extends TeamsActivityHandler {
           conversationType: a.conversation?.conversationType ?? 'personal',
           activityType: a.type,
           name: a.name,
+          tenantId: tenantId ?? null,
           outcome,
           durationMs: Date.now() - started,
         },
         'turn',
       );
+    }
+  }
+
+  /**
+   * Someone in a team channel talked to the bot (a message or an invoke): Teams' table says a
+   * conversation suspended for BotDisabledByAdmin / ConversationBlockedByUser / MessageWritesBlocked
+   * is no longer blocked then, so that channel follows changes again.
+   */
+  private async resumeSuspended(context: TurnContext): Promise<void> {
+    const a = context.activity;
+    if (a.type !== 'message' && a.type !== 'invoke') return;
+    const teamId = teamIdOf(a);
+    const channelId = (a.channelData as { channel?: { id?: unknown } } | undefined)?.channel?.id ?? a.conversation?.id?.split(';')[0];
+    if (!teamId || typeof channelId !== 'string') return;
+    try {
+      const resumed = await this.services.notifications.registry.resumeIfSuspended(teamId, channelId);
+      if (resumed.length) this.services.log.info({ teamId, channels: resumed }, 'suspended channels resumed: someone in the team talked to the bot');
+    } catch (err) {
+      this.services.log.warn({ err, teamId }, 'could not resume suspended channels; the next interaction tries again');
     }
   }
 

@@ -19,6 +19,7 @@ import { ACCESS_TOKEN_LIFETIME_SECONDS, appOnlyClaims, signJwt } from './tokens'
 export interface ClientCredentialsDeps {
   keys: KeySet;
   stats: TokenStats;
+  v1IssuerBase?: string;
 }
 
 /** Resources with a service principal in every sandbox directory. */
@@ -42,7 +43,7 @@ export async function clientCredentials(
   if (!resource) throw AADSTS.resourceNotFound(scopes.resource, directory.name);
 
   const accessToken = await signJwt(
-    appOnlyClaims({ app: req.app, tid: directory.id, audience: resource, expiresInSeconds: ACCESS_TOKEN_LIFETIME_SECONDS }),
+    appOnlyClaims({ app: req.app, tid: directory.id, audience: resource, expiresInSeconds: ACCESS_TOKEN_LIFETIME_SECONDS, v1IssuerBase: deps.v1IssuerBase }),
     deps.keys.active,
     '1.0',
   );

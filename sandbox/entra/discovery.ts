@@ -67,7 +67,7 @@ export function openIdConfigurationV2(authorityHost: string, tenant: ResolvedTen
   };
 }
 
-export function openIdConfigurationV1(authorityHost: string, tenant: ResolvedTenant): Record<string, unknown> {
+export function openIdConfigurationV1(authorityHost: string, tenant: ResolvedTenant, v1IssuerBase?: string): Record<string, unknown> {
   const { segment, issuerTenant, region } = tenantParts(tenant);
   const base = `${authorityHost}/${segment}`;
   return {
@@ -79,7 +79,7 @@ export function openIdConfigurationV1(authorityHost: string, tenant: ResolvedTen
     id_token_signing_alg_values_supported: ['RS256'],
     response_types_supported: ['code', 'id_token', 'code id_token', 'token id_token', 'token'],
     scopes_supported: ['openid'],
-    issuer: v1Issuer(issuerTenant),
+    issuer: v1Issuer(issuerTenant, v1IssuerBase),
     microsoft_multi_refresh_token: true,
     authorization_endpoint: `${base}/oauth2/authorize`,
     device_authorization_endpoint: `${base}/oauth2/devicecode`,

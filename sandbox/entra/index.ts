@@ -12,6 +12,7 @@ import { SSO_APP_REGISTRATION } from './apps';
 import { resolveUser, type EntraControlApi, type GraphTokenOptions } from './control';
 import { createKeySet } from './keys';
 import { createEntraHandler } from './routes';
+import { V1_ISSUER_BASES, type EntraCloud } from './tenants';
 import { ConsentStore, FaultQueue, TokenStats, type EntraStats, type InjectedResponse } from './state';
 import { ACCESS_TOKEN_LIFETIME_SECONDS, appOnlyClaims, delegatedGraphClaims, signJwt, ssoTokenClaims, type SsoTokenOptions } from './tokens';
 
@@ -19,7 +20,7 @@ export type { EntraStats, InjectedResponse } from './state';
 export type { SsoTokenOptions } from './tokens';
 export type { GraphTokenOptions } from './control';
 export { connectEntra, type RemoteEntra } from './client';
-export { BOT_FRAMEWORK_TENANT_ID } from './tenants';
+export { BOT_FRAMEWORK_TENANT_ID, V1_ISSUER_BASES, type EntraCloud } from './tenants';
 export { TEAMS_CLIENT_ID } from './tokens';
 
 export const DEFAULT_ENTRA_PORT = 3980;
@@ -29,7 +30,7 @@ export interface EntraStandIn extends EntraControlApi {
   url: string;
   close(): Promise<void>;
   /**
-   * The token the Teams client hands the bot for SSO. Defaults: v1 (iss https://sts.windows.net/{tid}/),
+   * The token the Teams client hands the bot for SSO. Defaults: v1 (iss = the cloud's v1 issuer, https://sts.windows.net/{tid}/ by default),
    * aud = SSO_APP.appIdUri, scp access_as_user, appid = the Teams client, exp = now + 1 h. A v2 token's
    * default aud is the client id (v2 tokens always carry it); personal accounts default to v2.
    * `extraClaims` are merged last; a null value removes the claim.
@@ -45,7 +46,12 @@ export interface EntraStandIn extends EntraControlApi {
   failNextTokenRequests(n: number, response: InjectedResponse): void;
 }
 
-export async function startEntra(opts: { certs: SandboxCerts; port?: number }): Promise<EntraStandIn> {
+/**
+ * `cloud` picks the national cloud the stand-in plays — it changes the v1 issuer its tokens and its
+ * v1 discovery document carry (V1_ISSUER_BASES); default the global cloud.
+ */
+export async function startEntra(opts: { certs: SandboxCerts; port?: number; cloud?: EntraCloud }): Promise<EntraStandIn> {
+  const v1IssuerBase = V1_ISSUER_BASES[opts.cloud ?? 'public'];
   const keys = createKeySet();
   const consent = new ConsentStore();
   const stats = new TokenStats();
@@ -55,15 +61,15 @@ export async function startEntra(opts: { certs: SandboxCerts; port?: number }): 
 
   const api: EntraControlApi = {
     async mintSsoToken(user, options = {}) {
-      const { claims, version } = ssoTokenClaims(resolveUser(user), options, authorityHost);
+      const { claims, version } = ssoTokenClaims(resolveUser(user), options, authorityHost, v1IssuerBase);
       return signJwt(claims, options.signWithUnknownKey ? keys.unknown : keys.active, version);
     },
     async mintGraphToken(user, scopes, options = {}) {
       const u = resolveUser(user);
       const expiresInSeconds = options.expiresInSeconds ?? ACCESS_TOKEN_LIFETIME_SECONDS;
       const claims = options.appOnly
-        ? appOnlyClaims({ app: SSO_APP_REGISTRATION, tid: u.tid, audience: options.audience ?? GRAPH_RESOURCE, roles: scopes, expiresInSeconds })
-        : delegatedGraphClaims({ user: u, app: SSO_APP_REGISTRATION, scp: scopes, expiresInSeconds, audience: options.audience });
+        ? appOnlyClaims({ app: SSO_APP_REGISTRATION, tid: u.tid, audience: options.audience ?? GRAPH_RESOURCE, roles: scopes, expiresInSeconds, v1IssuerBase })
+        : delegatedGraphClaims({ user: u, app: SSO_APP_REGISTRATION, scp: scopes, expiresInSeconds, audience: options.audience, v1IssuerBase });
       return signJwt(claims, options.signWithUnknownKey ? keys.unknown : keys.active, '1.0');
     },
     setConsent: (user, scopes) => consent.set(user, scopes),
@@ -76,6 +82,7 @@ export async function startEntra(opts: { certs: SandboxCerts; port?: number }): 
     get authorityHost() {
       return authorityHost;
     },
+    v1IssuerBase,
     keys,
     consent,
     stats,

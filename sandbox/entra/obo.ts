@@ -28,6 +28,7 @@ import {
 
 export interface OboDeps {
   authorityHost: string;
+  v1IssuerBase?: string;
   keys: KeySet;
   consent: ConsentStore;
   stats: TokenStats;
@@ -61,7 +62,7 @@ async function verifyAssertion(assertion: string, app: RegisteredApp, deps: OboD
 
   const tid = typeof claims.tid === 'string' ? claims.tid : '';
   const iss = String(claims.iss ?? '');
-  if (!tid || (iss !== v1Issuer(tid) && iss !== v2Issuer(deps.authorityHost, tid))) throw AADSTS.untrustedIssuer(iss);
+  if (!tid || (iss !== v1Issuer(tid, deps.v1IssuerBase) && iss !== v2Issuer(deps.authorityHost, tid))) throw AADSTS.untrustedIssuer(iss);
 
   if (typeof claims.exp !== 'number') throw AADSTS.malformedAssertion();
   const now = nowSeconds();
@@ -141,7 +142,7 @@ export async function onBehalfOf(req: OboRequest, deps: OboDeps): Promise<Record
 
   const oidcInToken = ['openid', 'profile', 'email'].filter((s) => scopes.oidc.has(s));
   const accessToken = await signJwt(
-    delegatedGraphClaims({ user, app, scp: [...granted, ...oidcInToken], expiresInSeconds: ACCESS_TOKEN_LIFETIME_SECONDS }),
+    delegatedGraphClaims({ user, app, scp: [...granted, ...oidcInToken], expiresInSeconds: ACCESS_TOKEN_LIFETIME_SECONDS, v1IssuerBase: deps.v1IssuerBase }),
     deps.keys.active,
     '1.0',
   );

@@ -29,7 +29,7 @@ export function createEntraHandler(deps: TokenEndpointDeps, control: EntraContro
   // Read late: the host is known only once the server listens.
   const tenantDocuments: Record<string, TenantGet> = {
     'v2.0/.well-known/openid-configuration': (t) => openIdConfigurationV2(deps.authorityHost, t),
-    '.well-known/openid-configuration': (t) => openIdConfigurationV1(deps.authorityHost, t),
+    '.well-known/openid-configuration': (t) => openIdConfigurationV1(deps.authorityHost, t, deps.v1IssuerBase),
     'discovery/v2.0/keys': (t) => jwksDocument(deps.keys, v2IssuerFor(deps.authorityHost, t)),
     'discovery/keys': () => jwksDocument(deps.keys),
   };

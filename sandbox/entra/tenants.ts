@@ -54,5 +54,17 @@ export function concreteDirectory(tenant: ResolvedTenant): Directory | undefined
   return tenant.alias === 'consumers' ? directoryById(MSA_TENANT_ID) : undefined;
 }
 
-/** The v1 issuer every Entra v1 token (and the v1 discovery document) carries. */
-export const v1Issuer = (tid: string): string => `https://sts.windows.net/${tid}/`;
+/**
+ * The host of v1 issuers per cloud: Microsoft Q&A 1190472 ("token issuer prefixes depend on the
+ * version of the endpoints") — global and US Government https://sts.windows.net, China (21Vianet)
+ * https://sts.chinacloudapi.cn. The stand-in plays one cloud (startEntra's `cloud`).
+ */
+export const V1_ISSUER_BASES = {
+  public: 'https://sts.windows.net',
+  usgov: 'https://sts.windows.net',
+  china: 'https://sts.chinacloudapi.cn',
+} as const;
+export type EntraCloud = keyof typeof V1_ISSUER_BASES;
+
+/** The v1 issuer every Entra v1 token (and the v1 discovery document) carries, in this stand-in's cloud. */
+export const v1Issuer = (tid: string, base: string = V1_ISSUER_BASES.public): string => `${base}/${tid}/`;

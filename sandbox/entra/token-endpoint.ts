@@ -17,6 +17,8 @@ import { type ResolvedTenant, concreteDirectory, resolveTenant } from './tenants
 
 export interface TokenEndpointDeps {
   authorityHost: string;
+  /** The cloud's v1 issuer host (V1_ISSUER_BASES); public when absent. */
+  v1IssuerBase?: string;
   keys: KeySet;
   consent: ConsentStore;
   stats: TokenStats;

@@ -77,7 +77,7 @@ export interface SsoTokenOptions {
  * app ID URI; a v2 token's `aud` is always the client id. Personal Microsoft accounts only get v2
  * tokens (v1 cannot represent them), so that is their default.
  */
-export function ssoTokenClaims(user: SandboxUser, opts: SsoTokenOptions, authorityHost: string): { claims: Claims; version: '1.0' | '2.0' } {
+export function ssoTokenClaims(user: SandboxUser, opts: SsoTokenOptions, authorityHost: string, v1IssuerBase?: string): { claims: Claims; version: '1.0' | '2.0' } {
   const version = opts.version ?? (isPersonal(user) ? '2.0' : '1.0');
   const tid = opts.tid ?? user.tid;
   const t = timing(opts.expiresInSeconds ?? 3600, opts.notBeforeOffsetSeconds);
@@ -86,7 +86,7 @@ export function ssoTokenClaims(user: SandboxUser, opts: SsoTokenOptions, authori
     version === '1.0'
       ? {
           aud: opts.audience ?? SSO_APP.appIdUri,
-          iss: opts.issuer ?? v1Issuer(tid),
+          iss: opts.issuer ?? v1Issuer(tid, v1IssuerBase),
           ...t,
           acr: '1',
           aio: common.aio,
@@ -139,12 +139,13 @@ export function delegatedGraphClaims(input: {
   scp: string[];
   expiresInSeconds: number;
   audience?: string;
+  v1IssuerBase?: string;
 }): Claims {
   const { user, app } = input;
   const tid = user.tid;
   return {
     aud: input.audience ?? GRAPH_RESOURCE,
-    iss: v1Issuer(tid),
+    iss: v1Issuer(tid, input.v1IssuerBase),
     ...timing(input.expiresInSeconds),
     acct: 0,
     acr: '1',
@@ -171,18 +172,18 @@ export function delegatedGraphClaims(input: {
 }
 
 /** An app-only token (client credentials): `idtyp` app, no `scp`, `roles` only when granted. */
-export function appOnlyClaims(input: { app: RegisteredApp; tid: string; audience: string; roles?: string[]; expiresInSeconds: number }): Claims {
+export function appOnlyClaims(input: { app: RegisteredApp; tid: string; audience: string; roles?: string[]; expiresInSeconds: number; v1IssuerBase?: string }): Claims {
   const oid = servicePrincipalId(input.app.clientId, input.tid);
   const roles = (input.roles ?? []).map(bareScope);
   return {
     aud: input.audience,
-    iss: v1Issuer(input.tid),
+    iss: v1Issuer(input.tid, input.v1IssuerBase),
     ...timing(input.expiresInSeconds),
     aio: randomId(48),
     app_displayname: input.app.displayName,
     appid: input.app.clientId,
     appidacr: '1',
-    idp: v1Issuer(input.tid),
+    idp: v1Issuer(input.tid, input.v1IssuerBase),
     idtyp: 'app',
     oid,
     rh: `0.A${randomId(40)}.`,

@@ -19,6 +19,21 @@ export const CONNECTOR_ERRORS = {
   badArgument: (message: string) => error(400, 'BadArgument', message),
   botNotInConversationRoster: () =>
     error(403, 'BotNotInConversationRoster', "The bot isn't part of the conversation roster."),
+  botDisabledByAdmin: () => error(403, 'BotDisabledByAdmin', 'The tenant admin disabled this bot'),
+  conversationBlockedByUser: () => error(403, 'ConversationBlockedByUser', 'User blocked the conversation with the bot.'),
+  invalidBotApiHost: () =>
+    error(403, 'InvalidBotApiHost', 'Invalid bot api host. For GCC tenants, call https://smba.infra.gcc.teams.microsoft.com.'),
+  /**
+   * A thread blocked from message writes answers in another shape, with no `error.code`: the
+   * example response of msteams-docs bots/how-to/conversations/send-proactive-messages.md.
+   */
+  messageWritesBlocked: (): ConnectorAnswer => ({
+    status: 403,
+    body: {
+      errorCode: 209,
+      message: '{\r\n  "subCode": "MessageWritesBlocked",\r\n  "details": "Thread is blocked from message writes.",\r\n  "errorCode": null,\r\n  "errorSubCode": null\r\n}',
+    },
+  }),
   botNotInstalledPersonal: () =>
     error(403, 'ForbiddenOperationException', "Bot isn't installed in user's personal scope"),
   conversationNotFound: () => error(404, 'ConversationNotFound', 'Conversation not found.'),

@@ -12,6 +12,8 @@ export interface FaultSpec {
   /** Replace Teams' default `{error: {code, message}}` for that status. */
   code?: string;
   message?: string;
+  /** Answer this body verbatim instead (Teams' other shapes, e.g. CONNECTOR_ERRORS.messageWritesBlocked().body). */
+  body?: unknown;
 }
 
 export interface FaultFilter {
@@ -56,7 +58,9 @@ export class Faults {
     armed.remaining -= 1;
     if (armed.remaining === 0) this.armed = this.armed.filter((a) => a !== armed);
     const answer = errorForStatus(armed.spec.status, armed.spec.retryAfterSeconds);
-    if (armed.spec.code || armed.spec.message) {
+    if (armed.spec.body !== undefined) {
+      answer.body = armed.spec.body;
+    } else if (armed.spec.code || armed.spec.message) {
       answer.body = {
         error: { code: armed.spec.code ?? 'InjectedFault', message: armed.spec.message ?? 'Injected fault.' },
       };

@@ -43,6 +43,7 @@ export type { FaultFilter, FaultSpec, Faults } from './faults';
 export type { RateLimits } from './rateLimiter';
 export type { Card, InputValues } from './cards';
 export { TEAMS_RATE_LIMITS } from './rateLimiter';
+export { CONNECTOR_ERRORS } from './connectorErrors';
 export { BOT_FRAMEWORK_ISSUER } from './channelSigning';
 
 export const DEFAULT_TEAMS_PORT = 3979;

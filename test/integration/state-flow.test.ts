@@ -5,6 +5,7 @@
  * every one of them, and only the subscription registry stays. Also counts what Confirm costs
  * in storage calls.
  */
+import { TENANTS } from '../../sandbox/directory';
 import { CHANGE_TTL_MS } from '../../bot/state/changes';
 import { MemoryStore } from '../../bot/state/memoryStore';
 import { instrument } from '../support/counting-store';
@@ -81,7 +82,7 @@ it('a personal-chat flow with a channel notification leaves the store at its bas
   expect(await keys(memory)).toEqual(baseline);
   expect(memory.size).toBe(baseline.length);
   // The registry is the subscription list: it stays, and General still follows changes.
-  await expect(w.bot.services.notifications.registry.targets()).resolves.toHaveLength(1);
+  await expect(w.bot.services.notifications.registry.targets(TENANTS.contoso.id)).resolves.toHaveLength(1);
 });
 
 it('an old card after the retention says "unknown", within it "already done"', async () => {

@@ -5,7 +5,7 @@
 import { ensureCerts } from '../../sandbox/certs';
 import { BOT_APP, SSO_APP, USERS } from '../../sandbox/directory';
 import { startEntra, type EntraStandIn } from '../../sandbox/entra';
-import { startTeams, type ChannelAuth, type TeamsStandIn } from '../../sandbox/teams';
+import { CONNECTOR_ERRORS, startTeams, type ChannelAuth, type TeamsStandIn } from '../../sandbox/teams';
 import { TEMPLATES } from '../../sandbox/teams/activities';
 import { gatherInputs } from '../../sandbox/teams/cards';
 import { startEchoBot, type EchoBot } from './teams-echo-bot';
@@ -308,6 +308,25 @@ describe('Teams stand-in with a real botbuilder bot', () => {
       expect(throttled.body.error.code).toBe('Throttled');
       expect(teams.faults.pending()).toBe(0);
       expect(teams.rateLimitHits()).toEqual([]);
+    });
+
+    it('answers each documented refusal: the blocked codes, and MessageWritesBlocked in its own body shape', async () => {
+      const chat = teams.personalChat('alex');
+      const post = () => connectorCall(teams.serviceUrl, 'POST', conversationPath(chat.conversationId, '/activities'), { token: botToken, body: { type: 'message', text: 'x' } });
+      for (const answer of [CONNECTOR_ERRORS.botDisabledByAdmin(), CONNECTOR_ERRORS.conversationBlockedByUser(), CONNECTOR_ERRORS.invalidBotApiHost()]) {
+        const { code, message } = (answer.body as { error: { code: string; message: string } }).error;
+        teams.faults.next(1, { status: answer.status, code, message });
+        expect(await post()).toMatchObject({ status: 403, body: { error: { code, message } } });
+      }
+      teams.faults.next(1, { status: 403, body: CONNECTOR_ERRORS.messageWritesBlocked().body });
+      const blocked = await post();
+      expect(blocked.status).toBe(403);
+      expect(blocked.body.error).toBeUndefined();
+      expect(blocked.body.errorCode).toBe(209);
+      expect(JSON.parse(blocked.body.message)).toEqual({ subCode: 'MessageWritesBlocked', details: 'Thread is blocked from message writes.', errorCode: null, errorSubCode: null });
+      teams.faults.next(1, { status: 500 });
+      expect(await post()).toMatchObject({ status: 500, body: { error: { code: 'ServiceError' } } });
+      expect(teams.faults.pending()).toBe(0);
     });
   });
 

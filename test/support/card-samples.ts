@@ -17,6 +17,9 @@ import * as cards from '../../cards';
 import { plainText } from '../../cards/text';
 import type { CardSample } from './card-renderer';
 
+/** Contoso, the sandbox's allowed tenant (sandbox/directory.ts). */
+const TENANT = '2b8f3c9e-5d41-4f0a-9c3e-6a7d1e2f4b10';
+
 const ID = '8d639524-9524-8d63-2495-638d2495638d';
 const OTHER_ID = '0f0e0d0c-0b0a-0908-0706-050403020100';
 const KEY = 'q0Yc3nYq1m8nq0b7o2mQm3cQk9xF0nB1h7bq5d2x0Zs';
@@ -214,12 +217,12 @@ export function cardSamples(): CardSample[] {
     {
       template: 'changeNotification',
       name: 'changeNotification — notify API, longest actor and note',
-      card: notificationCard({ uploadId: ID, status: 'complete', by: LONGEST_NAME, at: AT, where: 'outside Teams', note: LONGEST_NOTE, source: 'api' }),
+      card: notificationCard({ tenantId: TENANT, uploadId: ID, status: 'complete', by: LONGEST_NAME, at: AT, where: 'outside Teams', note: LONGEST_NOTE, source: 'api' }),
     },
     {
       template: 'changeNotification',
       name: 'changeNotification — from a channel, no previous status',
-      card: notificationCard({ uploadId: ID, status: 'error', by: 'Alex Wilber', at: AT, where: `channel ${CHANNEL}`, source: 'bot' }),
+      card: notificationCard({ tenantId: TENANT, uploadId: ID, status: 'error', by: 'Alex Wilber', at: AT, where: `channel ${CHANNEL}`, source: 'bot' }),
     },
   ];
 }

@@ -101,7 +101,7 @@ describe('the outbox worker\'s team-record cache', () => {
       kind: 'deliver',
       deliveryId: 'd',
       attempt: 0,
-      notice: { uploadId: 'u', status: 'complete', by: 'x', at: 0, where: 'w', source: 'bot' },
+      notice: { tenantId: 't', uploadId: 'u', status: 'complete', by: 'x', at: 0, where: 'w', source: 'bot' },
       target: { tenantId: 't', teamId, channelId: teamId, serviceUrl: 'https://127.0.0.1', channelName: 'General' },
     });
     for (let i = 0; i < 1200; i += 1) await expect(stillSubscribed(job(`19:team-${i}@thread.tacv2`))).resolves.toBe(false);

@@ -15,7 +15,7 @@ it('a job that failed unexpectedly is visible again right after stop(), not afte
   let reads = 0;
   const registry = { targets: async () => { reads += 1; throw new Error('storage unavailable'); } } as unknown as SubscriptionRegistry;
   const worker = new OutboxWorker(
-    { outbox, registry, storage: new MemoryStorage(), send: async () => ({}), pacer: new Pacer(DEFAULT_PACING), card: () => ({ contentType: 'x', content: {} }), log: quiet },
+    { outbox, registry, storage: new MemoryStorage(), allowedTenants: ['t'], send: async () => ({ httpAttempts: 1 }), pacer: new Pacer(DEFAULT_PACING), card: () => ({ contentType: 'x', content: {} }), log: quiet },
     { ...DEFAULT_WORKER_OPTIONS, pollIntervalMs: 10, visibilitySeconds: 300 },
   );
   await outbox.enqueue({ kind: 'fanout', deliveryId: 'd1', notice: { uploadId: 'u', status: 'complete', by: 'x', at: 0, where: 'w', source: 'bot' }, enqueuedAt: 0 } as never);

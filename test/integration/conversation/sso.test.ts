@@ -92,13 +92,14 @@ describe('message-level SSO', () => {
       const w = world();
       const chat = w.teams.personalChat('sam');
       const turn = await chat.send(`set upload ${SEED.pending} to complete`);
-      expect(turn.invokes.map((i) => [i.name, i.status])).toEqual([['signin/tokenExchange', 200]]);
+      // The personal-account tenant is not an allowed tenant: refused by the router, before any sign-in.
+      expect(turn.invokes).toEqual([]);
       const card = postedCards(turn).at(-1);
       expect(cardText(card)).toContain('Work or school account needed');
-      expect(cardText(card)).toContain('Personal Microsoft accounts cannot manage Autopilot uploads');
+      expect(cardText(card)).toContain('Personal Microsoft accounts cannot use this bot');
       expect(w.entra.stats().oboCalls).toBe(0);
       expect(w.graph.requests()).toEqual([]);
-      expect(turnLines(w).map((l) => l.outcome)).toContain('sso-refused:personal_account');
+      expect(turnLines(w).map((l) => l.outcome)).toContain('tenant-refused');
     });
 
     it('a user from a tenant the bot does not allow is refused, and no OBO happens', async () => {
@@ -184,7 +185,7 @@ describe('card-level SSO', () => {
       trigger: 'manual',
     });
     expect(r.status).toBe(200);
-    expect(cardText((r.body as { value: object }).value)).toContain('Work or school account needed');
+    expect(r.body).toMatchObject({ statusCode: 403, type: 'application/vnd.microsoft.error', value: { code: 'TenantNotAllowed', message: expect.stringContaining('Personal Microsoft accounts') } });
     expect(w.entra.stats().oboCalls).toBe(0);
   });
 

@@ -4,7 +4,7 @@
  * Runs on the in-memory outbox (no storage configured), which also checks its start-up warning.
  */
 import type { World } from '../../support/world';
-import { cardText, notificationPosts, SEED, startNotificationWorld, subscribeChannels, until } from './helpers';
+import { cardText, CONTOSO, notificationPosts, SEED, startNotificationWorld, subscribeChannels, until } from './helpers';
 
 jest.setTimeout(60_000);
 
@@ -26,11 +26,12 @@ it('warns that the in-memory outbox is not durable', () => {
 it('after maxAttempts failed sends the job is dead-lettered, logged, and reported by `subscriptions`', async () => {
   const team = w.teams.team('Dead letters');
   const [stuck, fine] = await subscribeChannels(w, team, 2);
-  // botbuilder's pipeline tries 4 times per send; two worker attempts = 8 refusals.
-  w.teams.faults.next(8, { status: 429, retryAfterSeconds: 1 }, { conversationId: stuck });
+  // The worker owns retries (botbuilder's own pipeline retries are taken out of notification
+  // sends): two attempts are two requests, so two refusals use the budget up.
+  w.teams.faults.next(2, { status: 429, retryAfterSeconds: 1 }, { conversationId: stuck });
   w.teams.faults.next(1, { status: 400 }, { conversationId: fine });
 
-  await notifications().announce({ uploadId: SEED.complete, status: 'error', previousStatus: 'complete', by: 'Megan Bowen', at: Date.now(), where: 'group chat', source: 'bot' });
+  await notifications().announce({ tenantId: CONTOSO, uploadId: SEED.complete, status: 'error', previousStatus: 'complete', by: 'Megan Bowen', at: Date.now(), where: 'group chat', source: 'bot' });
   await until(async () => (await notifications().deadLetters()).length === 2, 'two dead letters', 45_000);
 
   expect(notificationPosts(w.teams)).toEqual([]);
@@ -39,9 +40,10 @@ it('after maxAttempts failed sends the job is dead-lettered, logged, and reporte
   expect(byChannel.get(stuck)!.reason).toMatch(/^gave up after 2 attempts; last: 429 Throttled/);
   expect(byChannel.get(fine)!.reason).toMatch(/^Teams refused the card: 400 BadArgument/);
   expect(w.teams.faults.pending()).toBe(0);
+  expect(w.teams.calls().filter((c) => c.conversationId?.split(';')[0] === stuck && c.injected)).toHaveLength(2);
   expect(w.logs().match(/notification dead-lettered/g)).toHaveLength(2);
   // Dead letters do not prune: the channels still follow changes.
-  expect((await notifications().registry.targets()).map((t) => t.channelId).sort()).toEqual([stuck, fine].sort());
+  expect((await notifications().registry.targets(CONTOSO)).map((t) => t.channelId).sort()).toEqual([stuck, fine].sort());
 
   const listed = await team.channel('ch-0000').as('alex').send('subscriptions');
   const text = cardText(listed.replies.at(-1));

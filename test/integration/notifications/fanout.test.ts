@@ -8,7 +8,7 @@ import type { RunningAzurite } from '../../../sandbox/azurite';
 import { startAzurite } from '../../support/azurite';
 import type { World } from '../../support/world';
 import { SETTLE_DELAY_SECONDS } from '../../../bot/notifications';
-import { cardOf, cardText, notificationPosts, postsPerChannel, SEED, startNotificationWorld, subscribeChannels, until, USERS } from './helpers';
+import { cardOf, cardText, CONTOSO, notificationPosts, postsPerChannel, SEED, startNotificationWorld, subscribeChannels, until, USERS } from './helpers';
 
 jest.setTimeout(180_000);
 
@@ -35,7 +35,7 @@ afterEach(async () => {
 
 const notifications = () => w.bot.services.notifications;
 const announce = (uploadId: string = SEED.pending) =>
-  notifications().announce({ uploadId, status: 'complete', previousStatus: 'pending', by: 'Adele Vance', at: Date.parse('2025-03-04T10:42:00Z'), where: 'personal chat', source: 'bot' });
+  notifications().announce({ tenantId: CONTOSO, uploadId, status: 'complete', previousStatus: 'pending', by: 'Adele Vance', at: Date.parse('2025-03-04T10:42:00Z'), where: 'personal chat', source: 'bot' });
 
 it('uses the durable Azure Queue outbox', () => {
   expect(notifications().outbox.durable).toBe(true);

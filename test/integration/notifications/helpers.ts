@@ -87,6 +87,8 @@ export async function subscribeChannels(world: World, team: TeamHandle, count: n
 }
 
 const USERS_TENANT = USERS.alex.tid;
+/** The tenant the bot allows by default (AAD_APP_TENANT_ID): Contoso. */
+export const CONTOSO = USERS_TENANT;
 
 /** Polls until `condition` holds, for synchronisation only (never to assert speed). */
 export async function until(condition: () => boolean | Promise<boolean>, what: string, limitMs = 20_000): Promise<void> {

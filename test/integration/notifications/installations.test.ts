@@ -4,7 +4,7 @@
  * channel commands subscribe, unsubscribe and list; outside a channel they explain themselves.
  */
 import type { World } from '../../support/world';
-import { cardText, startNotificationWorld } from './helpers';
+import { cardText, CONTOSO, startNotificationWorld } from './helpers';
 
 let w: World;
 beforeEach(async () => {
@@ -25,7 +25,7 @@ describe('installation events', () => {
     const record = await registry().team(team.id);
     expect(record).toMatchObject({ teamId: team.id, name: 'Deployments', installed: true, deleted: false });
     expect(Object.values(record!.channels)).toEqual([expect.objectContaining({ id: team.id, name: 'General', subscribed: true })]);
-    expect(await registry().targets()).toEqual([
+    expect(await registry().targets(CONTOSO)).toEqual([
       { teamId: team.id, channelId: team.id, channelName: 'General', tenantId: expect.any(String), serviceUrl: w.teams.serviceUrl },
     ]);
 
@@ -39,7 +39,7 @@ describe('installation events', () => {
     const after = await registry().team(team.id);
     expect(after).toMatchObject({ installed: false, channels: {} });
     expect(after!.pruned).toEqual([expect.objectContaining({ channelId: team.id, channelName: 'General', reason: 'the bot was removed from the team' })]);
-    expect(await registry().targets()).toEqual([]);
+    expect(await registry().targets(CONTOSO)).toEqual([]);
   });
 
   it('channel created / renamed / deleted and team renamed update the registry', async () => {
@@ -54,7 +54,7 @@ describe('installation events', () => {
 
     await team.renameChannel('Autopilot', 'Autopilot devices', 'adele');
     expect((await registry().team(team.id))!.channels[channelId]).toMatchObject({ name: 'Autopilot devices', subscribed: true });
-    expect((await registry().targets()).map((t) => t.channelName).sort()).toEqual(['Autopilot devices', 'General']);
+    expect((await registry().targets(CONTOSO)).map((t) => t.channelName).sort()).toEqual(['Autopilot devices', 'General']);
 
     await team.rename('Operations', 'alex');
     expect((await registry().team(team.id))!.name).toBe('Operations');
@@ -63,7 +63,7 @@ describe('installation events', () => {
     const record = await registry().team(team.id);
     expect(record!.channels[channelId]).toBeUndefined();
     expect(record!.pruned).toEqual([expect.objectContaining({ channelId, channelName: 'Autopilot devices', reason: 'the channel was deleted' })]);
-    expect((await registry().targets()).map((t) => t.channelName)).toEqual(['General']);
+    expect((await registry().targets(CONTOSO)).map((t) => t.channelName)).toEqual(['General']);
   });
 });
 
@@ -88,7 +88,7 @@ describe('channel commands', () => {
 
     const unsub = await view.send('unsubscribe');
     expect(cardText(unsub.replies.at(-1))).toContain('This channel no longer follows upload changes');
-    expect((await registry().targets()).map((t) => t.channelName)).toEqual(['General']);
+    expect((await registry().targets(CONTOSO)).map((t) => t.channelName)).toEqual(['General']);
     const none = await view.send('unsubscribe');
     expect(cardText(none.replies.at(-1))).toContain('This channel was not following upload changes');
   });
@@ -99,6 +99,6 @@ describe('channel commands', () => {
     const text = cardText(res.replies.at(-1));
     expect(text).toContain('Only in a team channel');
     expect(text).toContain('@mention me there with "subscribe"');
-    expect(await registry().targets()).toEqual([]);
+    expect(await registry().targets(CONTOSO)).toEqual([]);
   });
 });

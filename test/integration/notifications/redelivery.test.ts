@@ -9,6 +9,7 @@
  * another, and must not post again. And the narrower one the README admits: the marker write
  * itself failed — then one repeat, counted and logged, and never a second.
  */
+import { TENANTS } from '../../../sandbox/directory';
 import http from 'node:http';
 import { Writable } from 'node:stream';
 import { BlobsStorage } from 'botbuilder-azure-blobs';
@@ -140,7 +141,7 @@ async function subscribe(teamName: string, count: number): Promise<string[]> {
 }
 
 const announce = (i: Instance) =>
-  i.bot.services.notifications.announce({ uploadId: SEED.pending, status: 'complete', previousStatus: 'pending', by: 'Adele Vance', at: Date.now(), where: 'outside Teams', source: 'api' });
+  i.bot.services.notifications.announce({ tenantId: TENANTS.contoso.id, uploadId: SEED.pending, status: 'complete', previousStatus: 'pending', by: 'Adele Vance', at: Date.now(), where: 'outside Teams', source: 'api' });
 
 const stats = (i: Instance) => i.bot.services.notifications.stats;
 const depth = (i: Instance) => i.bot.services.notifications.outbox.depth();
