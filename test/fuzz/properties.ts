@@ -95,7 +95,7 @@ const rawCase: fc.Arbitrary<RawCase> = fc.record({
     fc.oneof(fc.constantFrom('identity', 'gzip', 'deflate', 'br', 'GZIP', 'gzip, gzip', ' gzip', 'x-gzip', ''), headerToken.filter((t) => t !== 'gzip')),
     { nil: undefined },
   ),
-  length: fc.constantFrom('exact', 'exact', 'exact', 'absent', 'shorter', 'longer', 'garbage', 'chunked', 'chunkedGarbage'),
+  length: fc.constantFrom('exact', 'exact', 'exact', 'exact', 'absent', 'shorter', 'longer', 'garbage', 'chunked', 'chunked', 'chunkedGarbage'),
   body: rawBody,
   md5: fc.option(fc.constantFrom('', 'x', '1B2M2Y8AsgTpgAmY7PhCfg=='), { nil: undefined }),
   extraHeaders: fc.array(fc.tuple(headerToken, headerValue), { maxLength: 4 }),
@@ -103,6 +103,9 @@ const rawCase: fc.Arbitrary<RawCase> = fc.record({
 
 function toRawRequest(c: RawCase, notifyKey: string): RawRequest {
   let body = Buffer.from(c.body);
+  // KNOWN (http-garbage-gzip): a gzip body cut short by a lying length crashes restify's inflater;
+  // that is its own target, so here a gzip body to /api/messages always arrives whole.
+  if (c.encoding === 'gzip' && c.path === '/api/messages' && c.length !== 'chunked' && c.length !== 'absent') c = { ...c, length: 'exact' };
   // Only a valid stream is sent as gzip to /api/messages here; /api/notify reads raw bytes whatever the header says.
   if (c.encoding === 'gzip' && c.path === '/api/messages') body = gzipSync(body);
   const headers: Array<[string, string]> = [];
@@ -146,10 +149,13 @@ export const httpIntake: FuzzTarget<void, RawCase> = {
   quickRuns: 300,
   arbitrary: () => rawCase,
   async check(fx, c) {
-    const answer = await rawRequest(fx.world.botUrl, toRawRequest(c, fx.notifyKey));
+    const request = toRawRequest(c, fx.notifyKey);
+    // A body shorter than its Content-Length (or garbage chunking the server may wait on): the client
+    // stops sending and half-closes, Node's server aborts the request, so "no answer" is fair there.
+    const lies = request.headers.some(([k, v]) => k === 'Content-Length' && Number(v) > request.body.length) || c.length === 'chunkedGarbage';
+    const answer = await rawRequest(fx.world.botUrl, request, 5000, lies);
     const what = `POST ${c.path}`;
-    // A body shorter than its Content-Length: the client stops sending, so "no answer" is fair.
-    const mayGoUnanswered = c.length === 'longer' || c.length === 'chunkedGarbage' || (c.length === 'chunked' && c.body.length === 0);
+    const mayGoUnanswered = lies;
     if (!(mayGoUnanswered && answer.status === 0) && !expectAnswered(fx, answer.status, what)) return;
     if (c.path === '/api/messages' && answer.status >= 200 && answer.status < 300) violated(fx.tally, 'contract', `${what} without a Connector signature answered ${answer.status}`);
     if (c.path === '/api/notify' && c.auth.kind !== 'notifyKey' && answer.status >= 200 && answer.status < 300) violated(fx.tally, 'contract', `${what} without the key answered ${answer.status}`);
@@ -171,7 +177,7 @@ export const garbageGzip: FuzzTarget<void, GzipCase> = {
   known:
     "restify's bodyParser inflates `Content-Encoding: gzip` with no 'error' listener on its Gunzip stream: a truncated or non-gzip body is an uncaught exception (issue: the bounded body reader of the HTTP intake rewrite)",
   weight: 0.2,
-  quickRuns: 5,
+  quickRuns: 30,
   crashesProcess: true,
   caseTimeoutMs: 4000,
   arbitrary: () =>
@@ -282,7 +288,7 @@ export const activityShapes: FuzzTarget<Templates, ShapeCase> = {
   id: 'activity-shapes',
   title: 'signed activities of random shape (missing parts, wrong types, huge arrays, odd Unicode, long strings)',
   weight: 3,
-  quickRuns: 150,
+  quickRuns: 120,
   caseTimeoutMs: 15_000,
   prepare: warmUpTemplates,
   arbitrary: () => fc.record({ base: fc.constantFrom('personal' as const, 'channel' as const), mutations: fc.array(mutation, { minLength: 1, maxLength: 5 }) }),
@@ -306,7 +312,7 @@ function authTarget(id: string, title: string, auths: ChannelAuth[], known?: str
     title,
     known,
     weight: known ? 0.2 : 1,
-    quickRuns: known ? 5 : 60,
+    quickRuns: known ? 30 : 60,
     caseTimeoutMs: 15_000,
     prepare: warmUpTemplates,
     arbitrary: () =>
@@ -336,25 +342,26 @@ export const tokenErrors500 = authTarget(
 );
 
 // KNOWN: a body that is not an activity (no string `type`) reaches CloudAdapter.process, which throws → 500.
-export const notAnActivity: FuzzTarget<Templates, { signed: boolean; type: unknown; removeType: boolean; extra: Mutation[] }> = {
+export const notAnActivity: FuzzTarget<Templates, { signed: boolean; field: 'type' | 'channelId'; value: unknown; remove: boolean; extra: Mutation[] }> = {
   id: 'not-an-activity',
-  title: 'JSON objects without a string activity type, signed and unsigned',
-  known: 'bot/server.ts passes any JSON object to CloudAdapter.process, whose validateAndFixActivity throws for a missing or non-string `type` → 500 (issue: "a body that is not an activity a 400", the HTTP intake rewrite)',
+  title: 'JSON objects without a string activity type or channelId, signed and unsigned',
+  known: 'bot/server.ts passes any JSON object to CloudAdapter.process, which answers 500 for a missing or non-string `type` (validateAndFixActivity throws) or a missing channelId (issue: "a body that is not an activity a 400", the HTTP intake rewrite)',
   weight: 0.2,
-  quickRuns: 5,
+  quickRuns: 30,
   caseTimeoutMs: 15_000,
   prepare: warmUpTemplates,
   arbitrary: () =>
     fc.record({
       signed: fc.boolean(),
-      removeType: fc.boolean(),
-      type: fc.oneof(fc.constant(''), fc.constant(null), fc.integer(), fc.array(fc.string(), { maxLength: 2 }), fc.dictionary(fc.string(), fc.string(), { maxKeys: 2 })),
+      field: fc.constantFrom('type' as const, 'channelId' as const),
+      remove: fc.boolean(),
+      value: fc.oneof(fc.constant(''), fc.constant(null), fc.integer(), fc.array(fc.string(), { maxLength: 2 }), fc.dictionary(fc.string(), fc.string(), { maxKeys: 2 })),
       extra: fc.array(mutation, { maxLength: 2 }),
     }),
   async check(fx, c) {
     const a = mutate(fx.prepared, { base: 'personal', mutations: c.extra }, 'any');
-    if (c.removeType) delete a.type;
-    else a.type = c.type;
+    if (c.remove) delete a[c.field];
+    else a[c.field] = c.value;
     if (c.signed) {
       await postSigned(fx, a, fx.prepared.serviceUrl, 'a signed body without an activity type');
       return;
@@ -372,7 +379,7 @@ export const unhandledInvoke: FuzzTarget<Templates, { name: unknown; shape: Shap
   title: 'signed invokes whose name the bot does not handle (message extensions, task modules, unknown names)',
   known: 'bot/teams/bot.ts onInvokeActivity falls through to botbuilder, which answers any unhandled invoke name 501 Not Implemented (found by this suite; owner: the router)',
   weight: 0.2,
-  quickRuns: 5,
+  quickRuns: 30,
   caseTimeoutMs: 15_000,
   prepare: warmUpTemplates,
   arbitrary: () =>
@@ -565,7 +572,7 @@ export const cardActions: FuzzTarget<CardFixture, CardCase> = {
   id: 'card-actions',
   title: `card actions for every verb (${Object.values(CARD_VERBS).join(', ')}) as invokes and Action.Submit values, random data`,
   weight: 2,
-  quickRuns: 150,
+  quickRuns: 120,
   caseTimeoutMs: 15_000,
   prepare: prepareCards,
   arbitrary: () => cardCase,
@@ -616,7 +623,7 @@ export const formSubmissions: FuzzTarget<FormFixture, FormCase> = {
   id: 'form-submissions',
   title: `set-upload form submissions (${SUBMIT_ACTIONS.submitForm}) with random uploadId and status`,
   weight: 2,
-  quickRuns: 120,
+  quickRuns: 80,
   caseTimeoutMs: 15_000,
   async prepare(world) {
     const alex = world.teams.personalChat('alex');
@@ -781,9 +788,9 @@ export const notifyBodies: FuzzTarget<void, NotifyCase> = {
 export const notifyMediaType: FuzzTarget<void, { type: string; body: Record<string, unknown> }> = {
   id: 'notify-media-type',
   title: 'POST /api/notify with media types that only start like application/json',
-  known: 'bot/handlers/notify.ts (content-type check) accepts application/json-seq, application/json.x, application/json-x… as JSON; should be /^application\/([^\s;/]+\+)?json\s*(;|$)/i (found by this suite; owner: the HTTP intake)',
+  known: 'bot/handlers/notify.ts (content-type check) accepts application/json-seq, application/json.x, application/json-x… as JSON: the pattern \\b matches before "-", "." or "/"; end it with (\\s*;|\\s*$) instead (found by this suite; owner: the HTTP intake)',
   weight: 0.2,
-  quickRuns: 5,
+  quickRuns: 30,
   arbitrary: () => fc.record({ type: fc.constantFrom('application/json-seq', 'application/json.x', 'application/json-patch', 'application/json/x', 'application/json=1'), body: nearlyValid }),
   async check(fx, c) {
     const body = Buffer.from(JSON.stringify(c.body));

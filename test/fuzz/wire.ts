@@ -24,10 +24,12 @@ export interface RawAnswer {
 }
 
 /**
- * One request on its own connection. The client half-closes after the body, so a request whose
- * Content-Length promises more bytes than it carries ends at once instead of waiting for a timeout.
+ * One request on its own connection. `halfClose` ends the client's side after the body — for a
+ * request whose Content-Length promises more bytes than it carries, so it ends at once instead of
+ * waiting for a timeout (Node's server then aborts the request: no answer is the right outcome).
+ * Otherwise the client waits for the answer like any real client.
  */
-export function rawRequest(baseUrl: string, req: RawRequest, timeoutMs = 5000): Promise<RawAnswer> {
+export function rawRequest(baseUrl: string, req: RawRequest, timeoutMs = 5000, halfClose = false): Promise<RawAnswer> {
   const { hostname, port } = new URL(baseUrl);
   return new Promise((resolve) => {
     const socket = net.connect({ host: hostname, port: Number(port) });
@@ -49,7 +51,8 @@ export function rawRequest(baseUrl: string, req: RawRequest, timeoutMs = 5000): 
     socket.on('connect', () => {
       const head = [`${req.method} ${req.path} HTTP/1.1`, `Host: ${hostname}:${port}`, ...req.headers.map(([k, v]) => `${k}: ${v}`), 'Connection: close', '', ''].join('\r\n');
       socket.write(Buffer.from(head, 'latin1'));
-      socket.end(Buffer.from(req.body));
+      if (halfClose) socket.end(Buffer.from(req.body));
+      else socket.write(Buffer.from(req.body));
     });
   });
 }
