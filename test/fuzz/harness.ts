@@ -228,17 +228,23 @@ export async function runTarget<P, C>(target: FuzzTarget<P, C>, opts: RunOptions
       const errorsBefore = processErrors.length;
       const patchesBefore = patchesSeen(world);
       const sentBefore = world.teams.sent().length;
-      await withTimeout(target.check(fx, c), caseTimeoutMs, tally);
-      // The Teams stand-in's clients react in the background (message-level SSO on an OAuthCard):
-      // let them finish, so what they cause is judged in this case, not the next.
-      await withTimeout(world.teams.settled(), caseTimeoutMs, tally);
+      const crashed = () => (processErrors.length > errorsBefore ? String((processErrors[errorsBefore] as Error)?.stack ?? processErrors[errorsBefore]) : undefined);
+      try {
+        await withTimeout(target.check(fx, c), caseTimeoutMs, tally);
+        // The Teams stand-in's clients react in the background (message-level SSO on an OAuthCard):
+        // let them finish, so what they cause is judged in this case, not the next.
+        await withTimeout(world.teams.settled(), caseTimeoutMs, tally);
+      } catch (err) {
+        // A hang or a dropped connection is often the symptom of a crash: name the crash.
+        const crash = crashed();
+        if (crash) throw new Violation(`${(err as Error).message}; uncaught in the process: ${crash}`);
+        throw err;
+      }
       // Late work of the turn (an "updating…" follow-up) lands in the next case's window: still checked.
       for (const s of sentSince(world, sentBefore)) expectNoLeak(fx, JSON.stringify(s.activity ?? {}), `a ${s.operation} into Teams`);
       if (patchesSeen(world) > patchesBefore) violated(tally, 'patches', 'Graph received a PATCH without a Confirm of a real key');
-      if (processErrors.length > errorsBefore) {
-        tally.crashes++;
-        throw new Violation(`uncaught in the process: ${String((processErrors[errorsBefore] as Error)?.stack ?? processErrors[errorsBefore])}`);
-      }
+      const crash = crashed();
+      if (crash) violated(tally, 'crashes', `uncaught in the process: ${crash}`);
       const health = await healthz(world.botUrl);
       if (health !== 200) violated(tally, 'unhealthy', `GET /healthz answered ${health || 'nothing'} after the case`);
     });
