@@ -10,6 +10,8 @@ import http from 'node:http';
 import fc from 'fast-check';
 import { AppCredentials } from 'botframework-connector';
 import { BOT_APP, SSO_APP } from '../../sandbox/directory';
+import { SEED } from '../../sandbox/graph';
+import { UNTHROTTLED } from '../../bench/lib/standins';
 import { startWorld, type World } from '../support/world';
 import { SignedPoster } from './wire';
 
@@ -162,8 +164,14 @@ function healthz(botUrl: string): Promise<number> {
 }
 
 const PATCH_PATH = /\/importedWindowsAutopilotDeviceIdentityUploads\/[^/]+$/;
+/** Every PATCH of an upload Graph received, whatever its outcome (a full scan of the request log: O(log)). */
 export const patchesSeen = (world: World): number =>
   world.graph.requests().filter((r) => r.method === 'PATCH' && PATCH_PATH.test(r.path)).length;
+/** Successful PATCHes of the seeded uploads (the only ones a pending change can name): O(1), for every case. */
+const seededPatches = (world: World): number =>
+  (Object.values(SEED) as unknown[]).filter((v): v is string => typeof v === 'string').reduce((n, id) => n + world.graph.patchCount(id), 0);
+/** The full scan runs every this many cases (and at the end): Graph's request log is copied on each read. */
+const FULL_PATCH_SCAN_EVERY = 200;
 
 /** Whatever the bot sent into Teams since `from` (index into the Connector's record). */
 export function sentSince(world: World, from: number) {
@@ -206,7 +214,9 @@ export async function runTarget<P, C>(target: FuzzTarget<P, C>, opts: RunOptions
   for (const event of CRASH_EVENTS) process.on(event, onError);
   const started = Date.now();
   forgetBotTokens();
-  const world = await startWorld({ env: { NOTIFY_RATE_LIMIT_PER_MINUTE: '100000' } });
+  // Thousands of replies into a handful of chats would hit Teams' per-conversation limits (the
+  // stand-in enforces them) and make the run a test of 429 back-off: lift them, as throughput benches do.
+  const world = await startWorld({ env: { NOTIFY_RATE_LIMIT_PER_MINUTE: '100000' }, rateLimits: UNTHROTTLED });
   try {
     const poster = new SignedPoster(world.teams.url, BOT_APP.id, `${world.botUrl}/api/messages`);
     const prepared = target.prepare ? await target.prepare(world, poster) : (undefined as P);
@@ -226,7 +236,7 @@ export async function runTarget<P, C>(target: FuzzTarget<P, C>, opts: RunOptions
       tally.cases++;
       world.bot.services.log.info({ fuzzCase: tally.cases }, 'fuzz case');
       const errorsBefore = processErrors.length;
-      const patchesBefore = patchesSeen(world);
+      const patchesBefore = seededPatches(world);
       const sentBefore = world.teams.sent().length;
       const crashed = () => (processErrors.length > errorsBefore ? String((processErrors[errorsBefore] as Error)?.stack ?? processErrors[errorsBefore]) : undefined);
       try {
@@ -242,7 +252,10 @@ export async function runTarget<P, C>(target: FuzzTarget<P, C>, opts: RunOptions
       }
       // Late work of the turn (an "updating…" follow-up) lands in the next case's window: still checked.
       for (const s of sentSince(world, sentBefore)) expectNoLeak(fx, JSON.stringify(s.activity ?? {}), `a ${s.operation} into Teams`);
-      if (patchesSeen(world) > patchesBefore) violated(tally, 'patches', 'Graph received a PATCH without a Confirm of a real key');
+      if (seededPatches(world) > patchesBefore) violated(tally, 'patches', 'Graph received a PATCH without a Confirm of a real key');
+      if (tally.cases % FULL_PATCH_SCAN_EVERY === 0 && patchesSeen(world) > 0) {
+        violated(tally, 'patches', `Graph received a PATCH request (any outcome) within the last ${FULL_PATCH_SCAN_EVERY} cases`);
+      }
       const crash = crashed();
       if (crash) violated(tally, 'crashes', `uncaught in the process: ${crash}`);
       const health = await healthz(world.botUrl);
@@ -256,9 +269,15 @@ export async function runTarget<P, C>(target: FuzzTarget<P, C>, opts: RunOptions
       endOnFailure: opts.endOnFailure ?? false,
     });
     await world.teams.settled().catch(() => undefined);
+    const patchRequests = patchesSeen(world);
+    if (!details.failed && patchRequests > 0) tally.patches += patchRequests;
     const logLeak = leakIn(world.logs(), notifyKey, 'logs');
     if (logLeak) tally.leaks++;
-    const sanity = details.failed ? undefined : ((await target.finish?.(fx)) ?? (logLeak ? `the bot's logs carry ${logLeak}` : undefined));
+    const sanity = details.failed
+      ? undefined
+      : patchRequests > 0
+        ? `Graph received ${patchRequests} PATCH request(s) during the run`
+        : ((await target.finish?.(fx)) ?? (logLeak ? `the bot's logs carry ${logLeak}` : undefined));
     return {
       id: target.id,
       title: target.title,
