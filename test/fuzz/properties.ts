@@ -784,6 +784,30 @@ export const notifyBodies: FuzzTarget<void, NotifyCase> = {
   },
 };
 
+// KNOWN (found by this suite): an invoke whose turn throws gets no invoke response → 501.
+export const invokeTurnError: FuzzTarget<Templates, { name: string; value: unknown; shape: ShapeCase }> = {
+  id: 'invoke-turn-error',
+  title: 'handled invokes (adaptiveCard/action, signin/*) with a malformed value',
+  known: 'bot/app.ts onTurnError answers only message activities: an invoke whose turn throws (adaptiveCard/action without value.action — botbuilder reads value.action.type) gets no invoke response, and CloudAdapter answers 501 (found by this suite; owner: the router / turn error handling)',
+  weight: 0.2,
+  quickRuns: 30,
+  caseTimeoutMs: 15_000,
+  prepare: warmUpTemplates,
+  arbitrary: () =>
+    fc.record({
+      name: fc.constantFrom(...HANDLED_INVOKES),
+      value: fc.oneof(fc.constant({}), fc.record({ authentication: wrongValue }), fc.record({ action: fc.oneof(fc.constant(null), fc.string(), fc.integer()) }), wrongValue),
+      shape: fc.record({ base: fc.constantFrom('personal' as const, 'channel' as const), mutations: fc.array(mutation, { maxLength: 1 }) }),
+    }),
+  async check(fx, c) {
+    const a = mutate(fx.prepared, c.shape, 'any');
+    a.type = 'invoke';
+    a.name = c.name;
+    a.value = c.value;
+    await postSigned(fx, a, fx.prepared.serviceUrl, `an invoke ${c.name} with value ${JSON.stringify(c.value)?.slice(0, 60)}`);
+  },
+};
+
 // KNOWN (found by this suite): bot/handlers/notify.ts accepts any type matching
 // /^application\/(.+\+)?json\b/i, so "application/json-seq", "application/json.x" or "application/json-x"
 // count as JSON (the \b matches before "-" or "."). Harmless today, but not the contract's 415.
@@ -815,5 +839,6 @@ export const TARGETS: FuzzTarget<any, any>[] = [
   notAnActivity,
   tokenErrors500,
   unhandledInvoke,
+  invokeTurnError,
   notifyMediaType,
 ];
