@@ -3,7 +3,7 @@
  * uses), 100,000 cases in all by default, each target against its own world (the real bot in
  * production auth mode and the stand-ins, in this process). Writes bench/fuzz-results.md.
  *
- *   npm run fuzz                                   100,000 cases, a fresh seed (printed)
+ *   npm run fuzz                                   100,000 cases (green targets), a fresh seed (printed)
  *   FUZZ_CASES=5000 FUZZ_SEED=42 npm run fuzz      fewer cases, a given seed
  *   FUZZ_TARGETS=card-actions FUZZ_CASES=… FUZZ_SEED=… FUZZ_PATH=… npm run fuzz
  *                                                  replays one failure exactly (the table prints the line)
@@ -36,9 +36,14 @@ if (unknown.length) throw new Error(`FUZZ_TARGETS names unknown targets: ${unkno
 const selected = TARGETS.filter((t) => only.length === 0 || only.includes(t.id));
 if (replayPath && selected.length !== 1) throw new Error('FUZZ_PATH replays one target: set FUZZ_TARGETS to its id');
 
-/** Green targets share the cases by weight; a KNOWN one gets its share too but stops at its first failure. */
-const weights = selected.reduce((sum, t) => sum + t.weight, 0);
-const casesFor = (weight: number) => Math.max(1, Math.round((totalCases * weight) / weights));
+/**
+ * The green targets share FUZZ_CASES by weight (so a full run is ≥ FUZZ_CASES cases of them);
+ * a KNOWN target gets up to KNOWN_CASES on top and stops at its first failure.
+ */
+const KNOWN_CASES = 200;
+const greenWeights = selected.filter((t) => !t.known).reduce((sum, t) => sum + t.weight, 0);
+const casesFor = (t: (typeof TARGETS)[number]) =>
+  t.known ? (selected.length === 1 ? totalCases : KNOWN_CASES) : Math.max(1, Math.ceil((totalCases * t.weight) / greenWeights));
 
 function row(r: TargetResult, cases: number): string {
   const t = r.tally;
@@ -52,7 +57,7 @@ async function main(): Promise<void> {
   console.log(`fuzz: ${totalCases} cases, seed ${seed}, targets ${selected.map((t) => t.id).join(', ')}`);
   const results: Array<{ r: TargetResult; cases: number }> = [];
   for (const target of selected) {
-    const cases = casesFor(target.weight);
+    const cases = casesFor(target);
     const r = await runTarget(target, { numRuns: cases, seed, path: replayPath, endOnFailure: Boolean(target.known) });
     results.push({ r, cases });
     console.log(`${row(r, cases)}`);
