@@ -11,7 +11,7 @@ import { loadConfig } from '../../bot/config';
 import { createLogger } from '../../bot/log';
 import type { EntraStandIn } from '../../sandbox/entra';
 import type { GraphStandIn } from '../../sandbox/graph';
-import type { TeamsStandIn } from '../../sandbox/teams';
+import type { RateLimits, TeamsStandIn } from '../../sandbox/teams';
 
 export interface World {
   entra: EntraStandIn;
@@ -34,10 +34,12 @@ export interface WorldOptions {
   notifications?: AppOptions['notifications'];
   /** The clock stored lifetimes are judged on, and the sweeper's pace (state tests). */
   state?: Pick<AppOptions, 'clock' | 'sweeper'>;
+  /** Teams' throttling of the bot's sends (default: Teams' own limits); the fuzz suite lifts it. */
+  rateLimits?: RateLimits;
 }
 
 export async function startWorld(opts: WorldOptions = {}): Promise<World> {
-  const standIns = await startStandIns({ tokenExchangeCopies: opts.tokenExchangeCopies, graph: opts.graph });
+  const standIns = await startStandIns({ tokenExchangeCopies: opts.tokenExchangeCopies, graph: opts.graph, rateLimits: opts.rateLimits });
   const { entra, graph, teams } = standIns;
   const config = loadConfig(standIns.botEnv({ PORT: '3978', LOG_LEVEL: 'debug', ...opts.env }));
   const lines: string[] = [];
