@@ -11,6 +11,8 @@ import { graphScope } from './graph/uploads';
 import { createLogger, type Logger } from './log';
 import { changeSettler, channelSender, Notifications, type PacingLimits, type WorkerOptions } from './notifications';
 import { createServer } from './server';
+import { CONSENT_SCOPE, signinRoutes } from './signin/pages';
+import { SignInStates, signInStateKey } from './signin/state';
 import type { Services } from './services';
 import { uploadsClientFactory } from './services';
 import { UserCredentials } from './sso/credentials';
@@ -65,11 +67,13 @@ export function createApp(config: BotConfig, options: AppOptions = {}): BotApp {
     clientSecret: config.sso.clientSecret,
     authorityHost: config.sso.authorityHost,
   });
+  const signInStates = new SignInStates(signInStateKey(config.sso.clientSecret));
   const sso = new SsoService(validator, credentials, {
     appIdUri: config.sso.appIdUri,
     clientId: config.sso.clientId,
     authorityHost: config.sso.authorityHost,
     graphScope: graphScope(config.graph.baseUrl),
+    signIn: { publicUrl: config.publicUrl, states: signInStates },
   });
 
   const changes = new PendingChanges(storage);
@@ -92,6 +96,7 @@ export function createApp(config: BotConfig, options: AppOptions = {}): BotApp {
     sso,
     changes,
     parked: new ParkedCommands(storage),
+    signInStates,
     uploads: uploadsClientFactory(config.graph),
     invokeBudgetMs: options.invokeBudgetMs ?? 4500,
     notifications,
@@ -110,7 +115,8 @@ export function createApp(config: BotConfig, options: AppOptions = {}): BotApp {
     continueConversation: (reference, logic) => adapter.continueConversationAsync(config.bot.id ?? '', reference, logic),
   };
   const bot = new UploadsBot(services);
-  const server = createServer({ adapter, bot, log, notify: config.notify.keys.length ? { keys: config.notify.keys, notifications } : undefined });
+  const routes = signinRoutes({ publicUrl: config.publicUrl, authorityHost: config.sso.authorityHost, clientId: config.sso.clientId, consentScope: CONSENT_SCOPE, states: signInStates, log });
+  const server = createServer({ adapter, bot, log, routes, notify: config.notify.keys.length ? { keys: config.notify.keys, notifications } : undefined });
 
   return {
     server,

@@ -8,6 +8,7 @@ import { notifyHandler } from './handlers/notify';
 import type { NotifyKey } from './config';
 import type { Logger } from './log';
 import type { Notifications } from './notifications';
+import type { SignInRoute } from './signin/pages';
 import type { TurnRunner } from './teams/bot';
 
 /** Teams messages are at most ~100 KB including cards; leave room, refuse the rest. */
@@ -19,9 +20,11 @@ export interface ServerDeps {
   log: Logger;
   /** POST /api/notify exists only with a key (NOTIFY_API_KEY); otherwise it is a 404 like any unknown path. */
   notify?: { keys: NotifyKey[]; notifications: Notifications };
+  /** Plain Node (req, res) pages: the sign-in pages (bot/signin). */
+  routes?: SignInRoute[];
 }
 
-export function createServer({ adapter, bot, log, notify }: ServerDeps): restify.Server {
+export function createServer({ adapter, bot, log, notify, routes = [] }: ServerDeps): restify.Server {
   const server = restify.createServer({ name: 'autopilot-uploads-bot', handleUncaughtExceptions: false });
   // Per route: /api/notify checks its key before reading a byte of the body, with its own limit.
   const parseActivity = restify.plugins.bodyParser({ maxBodySize: MAX_BODY_BYTES, mapParams: false, rejectUnknown: false });
@@ -30,6 +33,17 @@ export function createServer({ adapter, bot, log, notify }: ServerDeps): restify
     res.send(200, { status: 'ok' });
     next();
   });
+
+  for (const route of routes) {
+    server.get(route.path, async (req, res) => {
+      try {
+        await route.handler(req, res);
+      } catch (err) {
+        log.error({ err, route: route.path }, 'page failed');
+        if (!res.headersSent) res.send(500, { error: 'Internal error' });
+      }
+    });
+  }
 
   if (notify) {
     const handle = notifyHandler({ ...notify, log });

@@ -7,6 +7,7 @@ import type { Logger } from './log';
 import type { Notifications } from './notifications';
 import type { UploadStatus } from './model';
 import type { ChatScope } from './state/changes';
+import type { SignInStates } from './signin/state';
 import type { SsoService } from './sso/service';
 import type { PendingChanges } from './state/changes';
 import type { ParkedCommands } from './state/parked';
@@ -32,6 +33,8 @@ export interface Services {
   sso: SsoService;
   changes: PendingChanges;
   parked: ParkedCommands;
+  /** Seals and opens the sign-in button's state (bot/signin). */
+  signInStates: SignInStates;
   uploads(credential: TokenCredential): UploadsClient;
   /** How long an invoke may take before the bot answers "updating…" and finishes later. */
   invokeBudgetMs: number;

@@ -67,6 +67,19 @@ export class ParkedCommands {
     await replaceItem(this.storage, itemKey(exchangeId), { ...parked, state: 'failed' }, eTag);
   }
 
+  /**
+   * Takes the command a sign-in (signin/verifyState with a valid state) resumes: once, only for the
+   * user it was parked for, only while it lives and has not run. A replayed state finds it taken.
+   */
+  async takeForSignIn(exchangeId: string, user: { oid: string; tid: string }, conversationId: string): Promise<ParkedCommand | undefined> {
+    const item = await readItem<ParkedCommand>(this.storage, itemKey(exchangeId));
+    if (!item?.eTag || item.oid !== user.oid || item.tid !== user.tid || item.conversationId !== conversationId) return undefined;
+    if (this.now() - item.createdAt > PARKED_TTL_MS || item.state === 'claimed') return undefined;
+    const { eTag, ...parked } = item;
+    const taken: ParkedCommand = { ...parked, state: 'claimed' };
+    return (await replaceItem(this.storage, itemKey(exchangeId), taken, eTag)) ? taken : undefined;
+  }
+
   /** The command a failed exchange left behind, for signin/verifyState to resume. */
   async latest(user: { oid: string; tid: string }, conversationId: string): Promise<ParkedCommand | undefined> {
     const pointer = await readItem<{ exchangeId: string }>(this.storage, latestKey(user.tid, user.oid, conversationId));
