@@ -8,11 +8,11 @@
 import type { SandboxCerts } from '../certs';
 import { GRAPH_RESOURCE, type SandboxUser, type UserKey } from '../directory';
 import { listenHttps } from '../http';
-import { SSO_APP_REGISTRATION } from './apps';
+import { REGISTERED_APPS, SSO_APP_REGISTRATION } from './apps';
 import { resolveUser, type EntraControlApi, type GraphTokenOptions } from './control';
 import { createKeySet } from './keys';
 import { createEntraHandler } from './routes';
-import { ConsentStore, FaultQueue, TokenStats, type EntraStats, type InjectedResponse } from './state';
+import { ConsentStore, FaultQueue, RedirectUriStore, TokenStats, type EntraStats, type InjectedResponse } from './state';
 import { ACCESS_TOKEN_LIFETIME_SECONDS, appOnlyClaims, delegatedGraphClaims, signJwt, ssoTokenClaims, type SsoTokenOptions } from './tokens';
 
 export type { EntraStats, InjectedResponse } from './state';
@@ -48,6 +48,7 @@ export interface EntraStandIn extends EntraControlApi {
 export async function startEntra(opts: { certs: SandboxCerts; port?: number }): Promise<EntraStandIn> {
   const keys = createKeySet();
   const consent = new ConsentStore();
+  const redirectUris = new RedirectUriStore(REGISTERED_APPS);
   const stats = new TokenStats();
   const faults = new FaultQueue();
   // The URL is known only once listening (port 0), so the handler reads it late.
@@ -67,6 +68,7 @@ export async function startEntra(opts: { certs: SandboxCerts; port?: number }): 
       return signJwt(claims, options.signWithUnknownKey ? keys.unknown : keys.active, '1.0');
     },
     setConsent: (user, scopes) => consent.set(user, scopes),
+    setRedirectUris: (clientId, uris) => redirectUris.set(clientId, uris),
     stats: () => stats.snapshot(),
     resetStats: () => stats.reset(),
     failNextTokenRequests: (n, response) => faults.failNext(n, response),
@@ -78,6 +80,7 @@ export async function startEntra(opts: { certs: SandboxCerts; port?: number }): 
     },
     keys,
     consent,
+    redirectUris,
     stats,
     faults,
   };
