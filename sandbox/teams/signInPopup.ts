@@ -47,12 +47,17 @@ export async function runSignInPopup(startUrl: string, opts: PopupOptions = {}):
       return { kind: 'stuck', why: `not a URL: ${request.url}`, visits };
     }
     if (target.protocol !== 'https:' && target.protocol !== 'http:') return { kind: 'stuck', why: `a popup cannot open ${target.protocol} URLs`, visits };
-    const answer = await httpCall(request.url, {
-      method: request.method,
-      ca: opts.ca,
-      timeoutMs: opts.timeoutMs ?? 10_000,
-      ...(request.body !== undefined ? { body: request.body, headers: { 'Content-Type': 'application/x-www-form-urlencoded' } } : {}),
-    });
+    let answer;
+    try {
+      answer = await httpCall(request.url, {
+        method: request.method,
+        ca: opts.ca,
+        timeoutMs: opts.timeoutMs ?? 10_000,
+        ...(request.body !== undefined ? { body: request.body, headers: { 'Content-Type': 'application/x-www-form-urlencoded' } } : {}),
+      });
+    } catch (err) {
+      return { kind: 'stuck', why: `the popup could not load ${request.url} (${(err as Error).message})`, page: request.url, visits };
+    }
     visits.push({ method: request.method, url: request.url, status: answer.status });
     const location = answer.headers.location;
     if (answer.status >= 300 && answer.status < 400 && location) {
@@ -93,7 +98,8 @@ async function loadsTeamsJs(html: string, page: URL, opts: PopupOptions): Promis
   const own = sources.filter((s) => s.origin === page.origin);
   if (own.length === 0) return sources.length ? `the page loads its scripts from elsewhere (${sources.map((s) => s.origin).join(', ')})` : 'the page loads no teams-js';
   for (const src of own) {
-    const answer = await httpCall(src.toString(), { ca: opts.ca, timeoutMs: opts.timeoutMs ?? 10_000 });
+    const answer = await httpCall(src.toString(), { ca: opts.ca, timeoutMs: opts.timeoutMs ?? 10_000 }).catch(() => undefined);
+    if (!answer) continue;
     if (answer.status === 200 && /javascript/.test(String(answer.headers['content-type'])) && answer.text.includes('notifySuccess')) return true;
   }
   return 'the page loads no teams-js from its own origin';
