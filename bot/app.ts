@@ -13,6 +13,8 @@ import { graphScope } from './graph/uploads';
 import { createLogger, type Logger } from './log';
 import { changeSettler, channelSender, DEFAULT_WORKER_OPTIONS, Notifications, type PacingLimits, type WorkerOptions } from './notifications';
 import { createServer, type HttpTimeouts } from './http/server';
+import { CONSENT_SCOPE, signinRoutes } from './signin/pages';
+import { SignInStates, signInStateKey } from './signin/state';
 import type { Services } from './services';
 import { uploadsClientFactory } from './services';
 import { UserCredentials } from './sso/credentials';
@@ -97,11 +99,13 @@ export function createApp(config: BotConfig, options: AppOptions = {}): BotApp {
     clientSecret: config.sso.clientSecret,
     authorityHost: config.sso.authorityHost,
   });
+  const signInStates = new SignInStates(signInStateKey(config.sso.clientSecret));
   const sso = new SsoService(validator, credentials, {
     appIdUri: config.sso.appIdUri,
     clientId: config.sso.clientId,
     authorityHost: config.sso.authorityHost,
     graphScope: graphScope(config.graph.baseUrl),
+    signIn: { publicUrl: config.publicUrl, states: signInStates },
   });
 
   const changes = new PendingChanges(storage, clock, undefined, { retentionMs: config.retention.settledMs, allowedTenants: config.sso.allowedTenants });
@@ -126,6 +130,7 @@ export function createApp(config: BotConfig, options: AppOptions = {}): BotApp {
     sso,
     changes,
     parked: new ParkedCommands(storage, clock, { allowedTenants: config.sso.allowedTenants }),
+    signInStates,
     uploads: uploadsClientFactory(config.graph),
     invokeBudgetMs: options.invokeBudgetMs ?? 4500,
     tokenExchangeBudgetMs: TOKEN_EXCHANGE_BUDGET_MS,
@@ -145,10 +150,12 @@ export function createApp(config: BotConfig, options: AppOptions = {}): BotApp {
     continueConversation: (reference, logic) => adapter.continueConversationAsync(config.bot.id ?? '', reference, logic),
   };
   const bot = new UploadsBot(services);
+  const routes = signinRoutes({ publicUrl: config.publicUrl, authorityHost: config.sso.authorityHost, clientId: config.sso.clientId, consentScope: CONSENT_SCOPE, states: signInStates, log });
   const server = createServer({
     adapter,
     bot,
     log,
+    routes,
     notify: config.notify.keys.length ? { keys: config.notify.keys, perKeyPerMinute: config.notify.perKeyPerMinute, notifications } : undefined,
     timeouts: options.httpTimeouts,
   });

@@ -55,6 +55,8 @@ export interface BotConfig {
   retention: { settledMs: number };
   /** SIGTERM/SIGINT: how long in-flight turns (a Confirm with its retries) may take to finish. */
   shutdown: { deadlineMs: number };
+  /** The bot's public base URL (PUBLIC_URL, no trailing slash): where its sign-in pages are, Entra's redirect_uri. */
+  publicUrl: string;
   logLevel: LogLevel;
 }
 
@@ -217,6 +219,8 @@ export function loadConfig(env: Env): BotConfig {
   const retentionDays = positiveInt('STATE_RETENTION_DAYS', 7, 1, 365);
   const shutdownSeconds = positiveInt('SHUTDOWN_DEADLINE_SECONDS', 30, 1, 600);
 
+  const publicUrl = publicUrlFrom(get('PUBLIC_URL'), appIdUri, problems);
+
   const logLevel = (get('LOG_LEVEL') ?? 'info').toLowerCase();
   if (!['debug', 'info', 'warn', 'error'].includes(logLevel)) problems.push(`LOG_LEVEL must be debug, info, warn or error (got "${logLevel}")`);
 
@@ -233,8 +237,34 @@ export function loadConfig(env: Env): BotConfig {
     notifications: { queueName },
     retention: { settledMs: retentionDays * 24 * 3600 * 1000 },
     shutdown: { deadlineMs: shutdownSeconds * 1000 },
+    publicUrl,
     logLevel: logLevel as LogLevel,
   };
+}
+
+/**
+ * PUBLIC_URL: the https origin Teams and Entra reach the bot at (its sign-in pages are Entra's
+ * redirect_uri, so it must be exactly what the app registration lists). Plain http only on
+ * loopback, where the sandbox runs. Default: the domain of `api://<domain>/<client id>`.
+ */
+function publicUrlFrom(text: string | undefined, appIdUri: string, problems: string[]): string {
+  const derived = /^api:\/\/([^/]+)\/.+/.exec(appIdUri)?.[1];
+  const value = text ?? (derived ? `https://${derived}` : undefined);
+  if (!value) {
+    if (appIdUri) problems.push('PUBLIC_URL is missing (the https base URL of the bot; it cannot be derived from an AAD_APP_ID_URI without a domain)');
+    return '';
+  }
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    problems.push('PUBLIC_URL is not a URL (the https base URL of the bot, e.g. https://bot.contoso.com)');
+    return '';
+  }
+  const loopback = LOOPBACK_HOSTS.has(url.hostname.replace(/^\[|\]$/g, ''));
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback)) problems.push(`PUBLIC_URL must be an https URL (got ${url.protocol}//…; http only on loopback)`);
+  if (url.search || url.hash || url.username || url.password) problems.push('PUBLIC_URL must be a plain base URL without query, fragment or credentials');
+  return `${url.origin}${url.pathname}`.replace(/\/+$/, '');
 }
 
 /**

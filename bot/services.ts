@@ -6,6 +6,7 @@ import type { BotConfig } from './config';
 import { UploadsClient } from './graph/uploads';
 import type { Logger } from './log';
 import type { Notifications } from './notifications';
+import type { SignInStates } from './signin/state';
 import type { SsoService } from './sso/service';
 import type { PendingChanges } from './state/changes';
 import type { ParkedCommands } from './state/parked';
@@ -17,6 +18,8 @@ export interface Services {
   sso: SsoService;
   changes: PendingChanges;
   parked: ParkedCommands;
+  /** Seals and opens the sign-in button's state (bot/signin). */
+  signInStates: SignInStates;
   uploads(credential: TokenCredential): UploadsClient;
   /** How long an invoke may take before the bot answers "updating…" and finishes later. */
   invokeBudgetMs: number;

@@ -84,6 +84,12 @@ export const SSO_APP = {
   homeTenantId: TENANTS.contoso.id,
   /** Graph delegated permissions the app registration requests (what `.default` can yield). */
   graphPermissions: [GRAPH_SCOPES.readWrite, GRAPH_SCOPES.read],
+  /**
+   * The registration's redirect URIs (Authentication › Web): the bot's sign-in end page. The
+   * sandbox bot listens on http://127.0.0.1:<port>; Entra ignores the port of loopback redirect
+   * URIs (RFC 8252 §7.3; Microsoft's "Redirect URI restrictions", localhost exceptions).
+   */
+  redirectUris: ['http://127.0.0.1/auth/end', 'https://localhost/auth/end'],
 } as const;
 
 /** The Azure Bot registration (BOT_ID / BOT_PASSWORD), multi-tenant. */

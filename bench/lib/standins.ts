@@ -68,6 +68,8 @@ export async function startStandIns(opts: StandInOptions = {}): Promise<StandIns
       ...standInUrls({ channelUrl: teams.url, openIdMetadataUrl: teams.openIdMetadataUrl, entraUrl: entra.url, graphUrl: graph.url }),
       AZURE_STORAGE_CONNECTION_STRING: '',
       LOG_LEVEL: 'info',
+      // The sign-in pages' base URL: the in-process bot on loopback at the port it is given.
+      PUBLIC_URL: `http://127.0.0.1:${overrides.PORT ?? local.PORT ?? '3978'}`,
       ...overrides,
     }),
     async close() {

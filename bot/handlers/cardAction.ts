@@ -84,7 +84,7 @@ export async function handleCardAction(
       return messageResponse(result.text);
     case 'signIn':
       setOutcome(context, 'sso-login-request');
-      return services.sso.loginRequest(randomUUID(), actor.tid);
+      return services.sso.loginRequest(randomUUID(), actor);
     case 'bad':
       setOutcome(context, 'invalid:action');
       return badRequest(result.message);

@@ -84,7 +84,7 @@ export async function dispatch(context: TurnContext, services: Services, command
     return;
   }
   const parked = await services.parked.park({ oid: actor.oid, tid: actor.tid, conversationId: context.activity.conversation.id, command });
-  await context.sendActivity({ attachments: [services.sso.oauthCard(parked.exchangeId, actor.tid)] });
+  await context.sendActivity({ attachments: [services.sso.oauthCard(parked.exchangeId, actor)] });
   setOutcome(context, 'sso-requested');
 }
 

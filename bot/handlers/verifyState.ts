@@ -1,7 +1,9 @@
 /**
- * `signin/verifyState`: the user finished the sign-in button's flow (after a failed silent
- * exchange, typically consent). Resume their parked command with a fresh SSO attempt, which
- * Teams now completes silently.
+ * `signin/verifyState`: Teams sends it once the page the sign-in button opened called
+ * `authentication.notifySuccess(state)` — our end page, after the admin consent. The state is
+ * the end page's sealed `done` token: it must verify, belong to the person sending the invoke and
+ * name a command parked for them in this conversation; then that command resumes (once) with a
+ * fresh SSO attempt, which Teams now completes silently. Anything else runs nothing.
  */
 import type { InvokeResponse, TurnContext } from 'botbuilder';
 import type { Services } from '../services';
@@ -12,14 +14,33 @@ import { sendNotice } from './respond';
 export async function handleVerifyState(context: TurnContext, services: Services): Promise<InvokeResponse> {
   const actor = actorOf(context.activity);
   if (!actor) return { status: 400, body: { error: 'signin/verifyState needs from.aadObjectId.' } };
-  const previous = await services.parked.latest(actor, context.activity.conversation.id);
-  if (!previous) {
-    await sendNotice(context, { title: 'Signed in', message: 'You can type your command again.', tone: 'good' });
+  const value = (context.activity.value ?? {}) as { state?: unknown };
+
+  const refuse = async (reason: string): Promise<InvokeResponse> => {
+    services.log.info({ reason, conversation: context.activity.conversation.id }, 'verifyState refused');
+    await sendNotice(context, {
+      title: 'Sign-in not accepted',
+      message: 'That sign-in could not be matched to a request of yours, so nothing was run. Send your command again.',
+      tone: 'attention',
+    });
+    setOutcome(context, `verify-state-refused:${reason}`);
+    return { status: 403, body: { error: 'The sign-in state was not accepted.' } };
+  };
+
+  const opened = services.signInStates.open(value.state, 'done');
+  if (!opened.ok) return refuse(opened.reason);
+  const { state } = opened;
+  if (state.oid !== actor.oid || state.tid !== actor.tid) return refuse('other-user');
+
+  const parked = await services.parked.takeForSignIn(state.exchangeId, actor, context.activity.conversation.id);
+  if (!parked) {
+    // A card-level sign-in parks nothing (the action itself is re-sent), and a used state finds its command taken.
+    await sendNotice(context, { title: 'Signed in', message: 'You can send your command again.', tone: 'good' });
     setOutcome(context, 'verify-state-nothing-parked');
     return { status: 200 };
   }
-  const parked = await services.parked.park({ oid: actor.oid, tid: actor.tid, conversationId: previous.conversationId, command: previous.command });
-  await context.sendActivity({ attachments: [services.sso.oauthCard(parked.exchangeId, actor.tid)] });
+  const resumed = await services.parked.park({ oid: actor.oid, tid: actor.tid, conversationId: parked.conversationId, command: parked.command });
+  await context.sendActivity({ attachments: [services.sso.oauthCard(resumed.exchangeId, actor)] });
   setOutcome(context, 'verify-state-resumed');
   return { status: 200 };
 }

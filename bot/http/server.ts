@@ -8,6 +8,7 @@ import type { CloudAdapter } from 'botbuilder';
 import type { NotifyKey } from '../config';
 import type { Logger } from '../log';
 import type { Notifications } from '../notifications';
+import type { SignInRoute } from '../signin/pages';
 import type { TurnRunner } from '../teams/bot';
 import { HttpError } from './errors';
 import { messagesHandler } from './messages';
@@ -32,9 +33,11 @@ export interface ServerDeps {
   /** POST /api/notify exists only with a key; otherwise it is a 404 like any unknown path. */
   notify?: { keys: NotifyKey[]; perKeyPerMinute: number; notifications: Notifications; now?: () => number };
   timeouts?: Partial<HttpTimeouts>;
+  /** Plain Node (req, res) pages served with GET: the sign-in pages (bot/signin). */
+  routes?: SignInRoute[];
 }
 
-export function createServer({ adapter, bot, log, notify, timeouts }: ServerDeps): restify.Server {
+export function createServer({ adapter, bot, log, notify, timeouts, routes = [] }: ServerDeps): restify.Server {
   const server = restify.createServer({ name: 'autopilot-uploads-bot', handleUncaughtExceptions: false });
   const t = { ...DEFAULT_HTTP_TIMEOUTS, ...timeouts };
   const node = server.server;
@@ -58,6 +61,8 @@ export function createServer({ adapter, bot, log, notify, timeouts }: ServerDeps
     res.send(200, { status: 'ok' });
     next();
   });
+
+  for (const route of routes) server.get(route.path, guarded(route.path, async (req, res) => route.handler(req, res)));
 
   if (notify) server.post('/api/notify', guarded('/api/notify', notifyHandler({ ...notify, log })));
   server.post('/api/messages', guarded('/api/messages', messagesHandler({ adapter, bot, log })));

@@ -14,6 +14,8 @@ import { CardFactory, type AdaptiveCardInvokeResponse, type Attachment } from 'b
 import { BotError } from '../errors';
 import { toBotError } from '../graph/uploads';
 import { OBO_TIMEOUT_MS, withTimeout } from '../timeouts';
+import { START_PATH } from '../signin/pages';
+import type { SignInStates } from '../signin/state';
 import type { UserCredentials } from './credentials';
 import { tenantMismatch, type SsoTokenValidator, type ValidatedSsoToken } from './validate';
 
@@ -25,6 +27,14 @@ export interface SsoOptions {
   clientId: string;
   authorityHost: string;
   graphScope: string;
+  /** PUBLIC_URL and the state sealer: the sign-in button opens the bot's own start page. */
+  signIn: { publicUrl: string; states: SignInStates };
+}
+
+/** Who the sign-in is for: the state binds the button to this person. */
+export interface SignInUser {
+  oid: string;
+  tid: string;
 }
 
 export class SsoService {
@@ -70,18 +80,18 @@ export class SsoService {
   }
 
   /** Message-level SSO prompt: Teams exchanges silently; the button is the fallback. */
-  oauthCard(exchangeId: string, tid: string): Attachment {
+  oauthCard(exchangeId: string, user: SignInUser): Attachment {
     return CardFactory.oauthCard(
       SSO_CONNECTION_NAME,
       'Sign in',
       'Sign in so the bot can read and change Autopilot uploads as you.',
-      this.consentUrl(tid),
+      this.signInUrl(exchangeId, user),
       { id: exchangeId, uri: this.options.appIdUri, providerId: '' },
     );
   }
 
   /** Card-level SSO: answer an Action.Execute invoke with 401 so Teams fetches the token. */
-  loginRequest(exchangeId: string, tid: string): AdaptiveCardInvokeResponse {
+  loginRequest(exchangeId: string, user: SignInUser): AdaptiveCardInvokeResponse {
     return {
       statusCode: 401,
       type: 'application/vnd.microsoft.activity.loginRequest',
@@ -89,7 +99,7 @@ export class SsoService {
         text: 'Sign in to continue',
         connectionName: SSO_CONNECTION_NAME,
         tokenExchangeResource: { id: exchangeId, uri: this.options.appIdUri, providerId: '' },
-        buttons: [{ type: 'signin', title: 'Sign in', value: this.consentUrl(tid) }],
+        buttons: [{ type: 'signin', title: 'Sign in', value: this.signInUrl(exchangeId, user) }],
       },
     } as unknown as AdaptiveCardInvokeResponse;
   }
@@ -104,12 +114,14 @@ export class SsoService {
   }
 
   /**
-   * The sign-in button's target when silent SSO cannot work (consent missing): the tenant's
-   * admin-consent page for this app — the bot's users are Intune administrators.
+   * The sign-in button's target when silent SSO cannot work (consent missing): the bot's own start
+   * page, which sends the person on to the tenant's admin consent page (the bot's users are Intune
+   * administrators) and back to the end page, which tells Teams — only then does Teams send
+   * signin/verifyState. The state binds the sign-in to this person and this exchange.
    */
-  private consentUrl(tid: string): string {
-    const url = new URL(`${this.options.authorityHost}/${encodeURIComponent(tid || 'organizations')}/adminconsent`);
-    url.searchParams.set('client_id', this.options.clientId);
+  signInUrl(exchangeId: string, user: SignInUser): string {
+    const url = new URL(`${this.options.signIn.publicUrl}${START_PATH}`);
+    url.searchParams.set('state', this.options.signIn.states.seal('start', { tid: user.tid, oid: user.oid, exchangeId }));
     return url.toString();
   }
 }

@@ -92,6 +92,19 @@ export class ParkedCommands {
     await swapItem(this.storage, itemKey(exchangeId), { ...parked, v: FORMAT_VERSION, state: 'failed' }, eTag, keepUntil(parked));
   }
 
+  /**
+   * Takes the command a sign-in (signin/verifyState with a valid state) resumes: once, only for the
+   * user it was parked for, only while it lives and has not run. A replayed state finds it taken.
+   */
+  async takeForSignIn(exchangeId: string, user: { oid: string; tid: string }, conversationId: string): Promise<ParkedCommand | undefined> {
+    const item = await readItem<ParkedCommand>(this.storage, itemKey(exchangeId));
+    if (!item?.eTag || item.oid !== user.oid || item.tid !== user.tid || item.conversationId !== conversationId) return undefined;
+    if (this.isExpired(item) || !this.tenantAllowed(item) || item.state === 'claimed') return undefined;
+    const { eTag, ...parked } = item;
+    const taken: ParkedCommand = { ...parked, v: FORMAT_VERSION, state: 'claimed' };
+    return (await swapItem(this.storage, itemKey(exchangeId), taken, eTag, keepUntil(parked))) !== undefined ? taken : undefined;
+  }
+
   /** The command a failed exchange left behind, for signin/verifyState to resume. */
   async latest(user: { oid: string; tid: string }, conversationId: string): Promise<ParkedCommand | undefined> {
     const pointer = await readItem<LatestPointer>(this.storage, latestKey(user.tid, user.oid, conversationId));

@@ -13,6 +13,7 @@ import { handleCardAction } from '../handlers/cardAction';
 import { handleBotInstalled, handleBotRemoved, handleChannelEvent, handleTeamEvent } from '../handlers/installation';
 import { handleMessage } from '../handlers/message';
 import { handleTokenExchange } from '../handlers/tokenExchange';
+import { handleSigninFailure } from '../handlers/signinFailure';
 import { handleVerifyState } from '../handlers/verifyState';
 import type { Services } from '../services';
 import { markTurn } from './turnDone';
@@ -152,6 +153,8 @@ export class UploadsBot extends TeamsActivityHandler {
         return handleTokenExchange(context, this.services);
       case 'signin/verifyState':
         return handleVerifyState(context, this.services);
+      case 'signin/failure':
+        return handleSigninFailure(context, this.services);
       case 'adaptiveCard/action': {
         // Universal Actions carry their outcome in the body ({statusCode, type, value}); the HTTP
         // status stays 200, as Microsoft's Teams samples send it (CreateInvokeResponse) — botbuilder

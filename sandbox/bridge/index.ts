@@ -6,11 +6,17 @@
  * serves the Connector API the bot calls back (checking the bot's token), and passes those calls
  * on to the Playground's own Connector. On the way it does the Teams client's part the Playground
  * lacks: message-level SSO in personal and group chats, card-level SSO everywhere, and the
- * automatic refresh of cards whose `refresh.userIds` name the Playground's current user.
+ * automatic refresh of cards whose `refresh.userIds` name the Playground's current user. The
+ * Playground cannot complete a sign-in page, so the bridge presses the last sign-in button shown
+ * (`completeSignIn`, or `POST /_bridge/sign-in {conversationId?, consent?}`): it follows the
+ * button's URL like Teams' popup (sandbox/teams/signInPopup.ts) and — like Teams — sends
+ * `signin/verifyState` (or the card action again with `value.state`) only after the end page
+ * called notifySuccess, with the state that page reported.
  *
  *   const bridge = await startBridge({ certs, entra, botAppId, ssoAppIdUri, viewer: 'alex', botEndpoint });
  *   // Playground: BOT_ENDPOINT=bridge.messagesUrl; bot: ToBotFromChannelOpenIdMetadataUrl=bridge.openIdMetadataUrl
  */
+import crypto from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { SandboxCerts } from '../certs';
 import { USERS, type SandboxUser, type UserKey } from '../directory';
@@ -27,7 +33,8 @@ import type { Activity } from '../teams/world';
 import { Conversations, type KnownConversation } from './conversations';
 import { invokeFrom } from './invokes';
 import { callPlayground } from './playground';
-import { deliverWithCardSso, invokeResponseOf, ssoTokenFor, wantsMessageSso, type SsoSettings } from './sso';
+import { runSignInPopup, type PopupOutcome } from '../teams/signInPopup';
+import { deliverWithCardSso, invokeResponseOf, LOGIN_REQUEST, ssoTokenFor, wantsMessageSso, type SsoSettings } from './sso';
 
 export const DEFAULT_BRIDGE_PORT = 3979;
 
@@ -55,7 +62,8 @@ export interface BridgeOptions {
 
 /** One thing the bridge did, for tests and the launcher's debug log. */
 export type BridgeEvent =
-  | { kind: 'delivered'; activityType: string; name?: string; conversationId: string; status: number; body: unknown; reason: 'playground' | 'token-exchange' | 'card-sso' | 'refresh' }
+  | { kind: 'delivered'; activityType: string; name?: string; conversationId: string; status: number; body: unknown; reason: 'playground' | 'token-exchange' | 'card-sso' | 'refresh' | 'verify-state' | 'sign-in-state' }
+  | { kind: 'signed-in'; conversationId: string; popup: PopupOutcome['kind']; why?: string; sent: boolean }
   | { kind: 'relayed'; method: string; path: string; status: number; activity?: Activity }
   | { kind: 'held-oauth-card'; conversationId: string; heldId: string }
   | { kind: 'shown-oauth-card'; conversationId: string; heldId: string; why: 'channel' | 'no-person' | 'exchange-failed' | 'no-token' | 'not-for-sso' }
@@ -73,6 +81,11 @@ export interface Bridge {
   serviceUrlFor(tenantId: string): string;
   setBotEndpoint(endpoint: string): void;
   events(): BridgeEvent[];
+  /**
+   * Presses the last sign-in button shown in a conversation (default: the latest anywhere), as a
+   * person in Teams would: the popup, then verifyState / the action with state on notifySuccess.
+   */
+  completeSignIn(opts?: { conversationId?: string; consent?: 'accept' | 'decline' }): Promise<{ popup: PopupOutcome; delivery?: Delivery }>;
   /** Waits until no SSO exchange or refresh is still running. */
   settled(): Promise<void>;
   /** Errors from background work (exchanges, refreshes): should stay empty. */
@@ -96,6 +109,8 @@ export async function startBridge(opts: BridgeOptions): Promise<Bridge> {
   const held = new Map<string, { shownAs?: string }>();
   /** Bumped on every post/update of a message, so a late refresh never overwrites a newer card. */
   const versions = new Map<string, number>();
+  /** The sign-in buttons the Playground's person is looking at, latest last. */
+  const signIns: SignInButton[] = [];
   let botEndpoint = opts.botEndpoint;
   let signer: ChannelSigner | undefined;
   let baseUrl = '';
@@ -130,10 +145,25 @@ export async function startBridge(opts: BridgeOptions): Promise<Bridge> {
     const tenantId = String(activity.conversation?.tenantId ?? activity.channelData?.tenant?.id ?? viewer.tid);
     const signed: Activity = { ...activity, serviceUrl: serviceUrlFor(tenantId) };
     const person = conversations.personOf(activity);
+    let loginButton: string | undefined;
     const delivery =
       signed.type === 'invoke' && signed.name === 'adaptiveCard/action'
-        ? await deliverWithCardSso(sso, (a) => toBot(a, a === signed ? 'playground' : 'card-sso'), signed, person)
+        ? await deliverWithCardSso(
+            sso,
+            async (a) => {
+              const d = await toBot(a, a === signed ? 'playground' : 'card-sso');
+              loginButton ??= signInButtonOf(invokeResponseOf(d));
+              return d;
+            },
+            signed,
+            person,
+          )
         : await toBot(signed, 'playground');
+    const final = invokeResponseOf(delivery);
+    if (person && loginButton && (final?.statusCode === 412 || (final?.statusCode === 401 && final.type === LOGIN_REQUEST))) {
+      // Teams falls back to the login request's sign-in button.
+      signIns.push({ kind: 'cardAction', conversationId: String(activity.conversation?.id ?? ''), signInUrl: loginButton, person, template: activity, action: signed });
+    }
     if (delivery.status === 0) {
       // What the Playground sees when the bot cannot be reached: a gateway error, not a hang.
       return sendJson(res, 502, { error: 'bridge: the bot did not answer', detail: delivery.error ?? 'timed out' });
@@ -227,17 +257,19 @@ export async function startBridge(opts: BridgeOptions): Promise<Bridge> {
     serviceUrl: string,
     postPath: string,
   ): Promise<void> => {
+    const oauth = oauthCardOf(activity);
+    const person = conversation.kind === 'personal' ? conversations.personOf(conversation.template) : conversations.senderOf(activity.replyToId);
     const show = async (why: Extract<BridgeEvent, { kind: 'shown-oauth-card' }>['why']) => {
       const answer = await relay('POST', serviceUrl, postPath, activity);
       const shownAs = (answer.json as { id?: string } | undefined)?.id;
       held.set(heldId, { shownAs });
       log.push({ kind: 'shown-oauth-card', conversationId, heldId, why });
+      const signInUrl = oauth?.buttons?.find((b) => b.type === 'signin')?.value;
+      if (signInUrl && person) signIns.push({ kind: 'oauthCard', conversationId, signInUrl, person, template: conversation.template });
     };
-    const oauth = oauthCardOf(activity);
     if (!wantsMessageSso(oauth, sso)) return show('not-for-sso');
     // Personal chat: its one person. Group chat: the person whose message the card answers;
     // a card nobody asked for is exchanged by no client.
-    const person = conversation.kind === 'personal' ? conversations.personOf(conversation.template) : conversations.senderOf(activity.replyToId);
     if (!person) return show('no-person');
     const resource = oauth.tokenExchangeResource;
     const exchanges = await Promise.all(
@@ -294,6 +326,53 @@ export async function startBridge(opts: BridgeOptions): Promise<Bridge> {
     });
   };
 
+  const completeSignIn = async (o: { conversationId?: string; consent?: 'accept' | 'decline' } = {}): Promise<{ popup: PopupOutcome; delivery?: Delivery }> => {
+    const button = [...signIns].reverse().find((b) => !o.conversationId || b.conversationId === o.conversationId);
+    if (!button) throw new Error(`bridge: no sign-in button is showing${o.conversationId ? ` in ${o.conversationId}` : ''}`);
+    const popup = await runSignInPopup(button.signInUrl, { ca: opts.certs.ca, consent: o.consent });
+    if (popup.kind !== 'notifySuccess') {
+      log.push({ kind: 'signed-in', conversationId: button.conversationId, popup: popup.kind, why: popup.kind === 'stuck' ? popup.why : popup.reason, sent: false });
+      return { popup };
+    }
+    signIns.splice(signIns.indexOf(button), 1);
+    log.push({ kind: 'signed-in', conversationId: button.conversationId, popup: popup.kind, sent: true });
+    if (button.kind === 'oauthCard') {
+      const invoke = invokeFrom(button.template, button.person, button.conversationId, 'signin/verifyState', { state: popup.result }, { serviceUrl: serviceUrlFor(button.person.tid) });
+      return { popup, delivery: await toBot(invoke, 'verify-state') };
+    }
+    // Universal Actions: the same action again with value.state (and card-level SSO if asked).
+    const again: Activity = { ...button.action!, id: `f:${crypto.randomUUID()}`, value: { ...(button.action!.value ?? {}), state: popup.result } };
+    const delivery = await deliverWithCardSso(sso, (a) => toBot(a, a === again ? 'sign-in-state' : 'card-sso'), again, button.person);
+    const answer = invokeResponseOf(delivery);
+    const messageId = button.action!.replyToId;
+    const serviceUrl = conversations.playgroundServiceUrl(button.conversationId) ?? opts.playgroundServiceUrl;
+    if (answer?.statusCode === 200 && answer.type === ADAPTIVE_CARD && messageId && serviceUrl) {
+      // The Playground's request is long answered: show the new card in place, as Teams would.
+      const path = `conversations/${encodeURIComponent(button.conversationId)}/activities/${encodeURIComponent(messageId)}`;
+      await relay('PUT', serviceUrl, path, { type: 'message', id: messageId, attachments: [{ contentType: ADAPTIVE_CARD, content: answer.value }] });
+    }
+    return { popup, delivery };
+  };
+
+  const signInRequest = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    let body: { conversationId?: unknown; consent?: unknown } = {};
+    try {
+      const text = await readBody(req, 4096);
+      body = text ? JSON.parse(text) : {};
+    } catch {
+      return sendJson(res, 400, { error: 'The body must be JSON: {conversationId?, consent?: "accept" | "decline"}.' });
+    }
+    try {
+      const { popup, delivery } = await completeSignIn({
+        conversationId: typeof body.conversationId === 'string' ? body.conversationId : undefined,
+        consent: body.consent === 'decline' ? 'decline' : 'accept',
+      });
+      sendJson(res, 200, { popup: popup.kind, ...(popup.kind === 'stuck' ? { why: popup.why } : {}), ...(delivery ? { status: delivery.status } : {}) });
+    } catch (err) {
+      sendJson(res, 409, { error: (err as Error).message });
+    }
+  };
+
   const server = await listenHttps(
     opts.certs,
     async (req, res) => {
@@ -307,6 +386,7 @@ export async function startBridge(opts: BridgeOptions): Promise<Bridge> {
         if (req.method === 'HEAD') return void res.writeHead(200).end();
         if (req.method === 'POST') return fromPlayground(req, res);
       }
+      if (req.method === 'POST' && path === '/_bridge/sign-in') return signInRequest(req, res);
       const at = path.indexOf('/v3/');
       if (at >= 0) return connector(req, res, path.slice(at + '/v3/'.length), url.search);
       sendJson(res, 404, { message: 'Not found' });
@@ -325,6 +405,7 @@ export async function startBridge(opts: BridgeOptions): Promise<Bridge> {
       botEndpoint = endpoint;
     },
     events: () => [...log],
+    completeSignIn: (o) => completeSignIn(o),
     settled: () => work.settled(),
     backgroundErrors: () => work.failures.map((f) => f.error),
     async close() {
@@ -332,6 +413,21 @@ export async function startBridge(opts: BridgeOptions): Promise<Bridge> {
       await server.close();
     },
   };
+}
+
+interface SignInButton {
+  kind: 'oauthCard' | 'cardAction';
+  conversationId: string;
+  signInUrl: string;
+  person: SandboxUser;
+  template: Activity;
+  /** cardAction: the adaptiveCard/action (as signed) to send again with `value.state`. */
+  action?: Activity;
+}
+
+function signInButtonOf(answer: { statusCode?: number; type?: string; value?: unknown } | undefined): string | undefined {
+  if (answer?.statusCode !== 401 || answer.type !== LOGIN_REQUEST) return undefined;
+  return (answer.value as { buttons?: Array<{ type?: string; value?: string }> } | undefined)?.buttons?.find((b) => b.type === 'signin')?.value;
 }
 
 function isActivity(value: unknown): value is Activity {

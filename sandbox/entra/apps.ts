@@ -19,6 +19,8 @@ export interface RegisteredApp {
   graphPermissions: readonly string[];
   /** Directories holding a service principal for this app. */
   tenantIds: readonly string[];
+  /** Authentication › redirect URIs: where authorize and admin consent may send the browser. */
+  redirectUris: readonly string[];
 }
 
 const organisational = (d: Directory): boolean => d.organizational && d.id !== BOT_FRAMEWORK_TENANT_ID;
@@ -30,6 +32,7 @@ export const SSO_APP_REGISTRATION: RegisteredApp = {
   audiences: [SSO_APP.clientId, SSO_APP.appIdUri],
   graphPermissions: SSO_APP.graphPermissions,
   tenantIds: DIRECTORIES.filter(organisational).map((d) => d.id),
+  redirectUris: SSO_APP.redirectUris,
 };
 
 export const BOT_APP_REGISTRATION: RegisteredApp = {
@@ -38,6 +41,7 @@ export const BOT_APP_REGISTRATION: RegisteredApp = {
   displayName: 'Autopilot Uploads bot',
   audiences: [BOT_APP.id],
   graphPermissions: [],
+  redirectUris: [],
   tenantIds: [BOT_FRAMEWORK_TENANT_ID, ...DIRECTORIES.filter(organisational).map((d) => d.id)],
 };
 
@@ -51,4 +55,25 @@ export function findApp(clientId: string): RegisteredApp | undefined {
 export function servicePrincipalId(clientId: string, tid: string): string {
   const h = crypto.createHash('sha256').update(`sp:${clientId}:${tid}`).digest('hex');
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-8${h.slice(17, 20)}-${h.slice(20, 32)}`;
+}
+
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
+
+/**
+ * Whether `requested` is one of `registered`: exact (scheme, host, port, path, query), except that
+ * a loopback URI matches on any port (RFC 8252 §7.3, as Entra does for localhost).
+ */
+export function redirectUriMatches(registered: readonly string[], requested: string): boolean {
+  let want: URL;
+  try {
+    want = new URL(requested);
+  } catch {
+    return false;
+  }
+  return registered.some((r) => {
+    if (r === requested) return true;
+    const have = new URL(r);
+    if (!LOOPBACK.has(have.hostname) || have.hostname !== want.hostname || have.protocol !== want.protocol) return false;
+    return have.pathname === want.pathname && have.search === want.search && (have.port === '' || have.port === want.port);
+  });
 }

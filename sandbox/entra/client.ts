@@ -13,6 +13,7 @@ export interface RemoteEntra {
   mintSsoToken(user: UserKey | SandboxUser, opts?: SsoTokenOptions): Promise<string>;
   mintGraphToken(user: UserKey | SandboxUser, scopes: string[], opts?: GraphTokenOptions): Promise<string>;
   setConsent(user: UserKey, scopes: string[]): Promise<void>;
+  setRedirectUris(clientId: string, uris: string[]): Promise<void>;
   stats(): Promise<EntraStats>;
   resetStats(): Promise<void>;
   failNextTokenRequests(n: number, response: InjectedResponse): Promise<void>;
@@ -42,6 +43,9 @@ export function connectEntra(url: string): RemoteEntra {
       ((await call('POST', 'graph-token', { user, scopes, options: opts })) as { token: string }).token,
     setConsent: async (user, scopes) => {
       await call('PUT', `consent/${encodeURIComponent(user)}`, { scopes });
+    },
+    setRedirectUris: async (clientId, uris) => {
+      await call('PUT', `redirect-uris/${encodeURIComponent(clientId)}`, { uris });
     },
     stats: async () => (await call('GET', 'stats')) as EntraStats,
     resetStats: async () => {

@@ -6,6 +6,7 @@
  *   POST   /_sandbox/entra/sso-token                 {user, options?}         → {token}
  *   POST   /_sandbox/entra/graph-token               {user, scopes, options?} → {token}
  *   PUT    /_sandbox/entra/consent/{userKey}         {scopes}                 → 204
+ *   PUT    /_sandbox/entra/redirect-uris/{clientId}  {uris}                   → 204
  *   GET    /_sandbox/entra/stats                                              → stats
  *   DELETE /_sandbox/entra/stats                                              → 204 (reset)
  *   POST   /_sandbox/entra/fail-next-token-requests  {n, response}            → 204
@@ -30,6 +31,8 @@ export interface EntraControlApi {
   mintSsoToken(user: UserKey | SandboxUser, opts?: SsoTokenOptions): Promise<string>;
   mintGraphToken(user: UserKey | SandboxUser, scopes: string[], opts?: GraphTokenOptions): Promise<string>;
   setConsent(user: UserKey, scopes: string[]): void;
+  /** Replaces an app registration's redirect URIs ([] = none registered: AADSTS500113). */
+  setRedirectUris(clientId: string, uris: string[]): void;
   stats(): EntraStats;
   resetStats(): void;
   failNextTokenRequests(n: number, response: InjectedResponse): void;
@@ -87,6 +90,10 @@ export async function handleControl(req: IncomingMessage, res: ServerResponse, r
         const key = decodeURIComponent(rest[1] ?? '');
         resolveUser(key);
         api.setConsent(key as UserKey, stringArray((await jsonBody(req)).scopes, 'scopes'));
+        return sendJson(res, 204, undefined);
+      }
+      case 'PUT redirect-uris': {
+        api.setRedirectUris(decodeURIComponent(rest[1] ?? ''), stringArray((await jsonBody(req)).uris, 'uris'));
         return sendJson(res, 204, undefined);
       }
       case 'GET stats':

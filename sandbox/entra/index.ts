@@ -8,12 +8,12 @@
 import type { SandboxCerts } from '../certs';
 import { GRAPH_RESOURCE, type SandboxUser, type UserKey } from '../directory';
 import { listenHttps } from '../http';
-import { SSO_APP_REGISTRATION } from './apps';
+import { REGISTERED_APPS, SSO_APP_REGISTRATION } from './apps';
 import { resolveUser, type EntraControlApi, type GraphTokenOptions } from './control';
 import { createKeySet } from './keys';
 import { createEntraHandler } from './routes';
 import { V1_ISSUER_BASES, type EntraCloud } from './tenants';
-import { ConsentStore, FaultQueue, TokenStats, type EntraStats, type InjectedResponse } from './state';
+import { ConsentStore, FaultQueue, RedirectUriStore, TokenStats, type EntraStats, type InjectedResponse } from './state';
 import { ACCESS_TOKEN_LIFETIME_SECONDS, appOnlyClaims, delegatedGraphClaims, signJwt, ssoTokenClaims, type SsoTokenOptions } from './tokens';
 
 export type { EntraStats, InjectedResponse } from './state';
@@ -54,6 +54,7 @@ export async function startEntra(opts: { certs: SandboxCerts; port?: number; clo
   const v1IssuerBase = V1_ISSUER_BASES[opts.cloud ?? 'public'];
   const keys = createKeySet();
   const consent = new ConsentStore();
+  const redirectUris = new RedirectUriStore(REGISTERED_APPS);
   const stats = new TokenStats();
   const faults = new FaultQueue();
   // The URL is known only once listening (port 0), so the handler reads it late.
@@ -73,6 +74,7 @@ export async function startEntra(opts: { certs: SandboxCerts; port?: number; clo
       return signJwt(claims, options.signWithUnknownKey ? keys.unknown : keys.active, '1.0');
     },
     setConsent: (user, scopes) => consent.set(user, scopes),
+    setRedirectUris: (clientId, uris) => redirectUris.set(clientId, uris),
     stats: () => stats.snapshot(),
     resetStats: () => stats.reset(),
     failNextTokenRequests: (n, response) => faults.failNext(n, response),
@@ -85,6 +87,7 @@ export async function startEntra(opts: { certs: SandboxCerts; port?: number; clo
     v1IssuerBase,
     keys,
     consent,
+    redirectUris,
     stats,
     faults,
   };

@@ -7,6 +7,7 @@
  *   GET  /{tenant}/discovery/keys                          JWKS (v1)
  *   POST /{tenant}/oauth2/v2.0/token                       token endpoint
  *   GET|POST /{tenant}/adminconsent?client_id=…            admin consent (see admin-consent.ts)
+ *   GET|POST /{tenant}/v2.0/adminconsent?client_id&scope&redirect_uri&state   v2 admin consent
  *   *    /_sandbox/entra/...                               test control (see control.ts)
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -43,7 +44,9 @@ export function createEntraHandler(deps: TokenEndpointDeps, control: EntraContro
     const route = rest.join('/');
 
     if (route === 'oauth2/v2.0/token') return handleTokenRequest(req, res, decodeURIComponent(tenantSegment), deps);
-    if (route === 'adminconsent') return handleAdminConsent(req, res, decodeURIComponent(tenantSegment), deps.consent);
+    if (route === 'adminconsent' || route === 'v2.0/adminconsent') {
+      return handleAdminConsent(req, res, decodeURIComponent(tenantSegment), { consent: deps.consent, redirectUris: deps.redirectUris, v2: route !== 'adminconsent' });
+    }
 
     const document = tenantDocuments[route];
     if (document && req.method === 'GET') {

@@ -82,3 +82,20 @@ export class FaultQueue {
     return this.response;
   }
 }
+
+/** Each app registration's redirect URIs, changeable at runtime (tests remove or replace them). */
+export class RedirectUriStore {
+  private readonly byClient = new Map<string, string[]>();
+
+  constructor(apps: ReadonlyArray<{ clientId: string; redirectUris: readonly string[] }>) {
+    for (const a of apps) this.byClient.set(a.clientId, [...a.redirectUris]);
+  }
+
+  get(clientId: string): string[] {
+    return [...(this.byClient.get(clientId.toLowerCase()) ?? [])];
+  }
+
+  set(clientId: string, uris: string[]): void {
+    this.byClient.set(clientId.toLowerCase(), [...uris]);
+  }
+}

@@ -12,7 +12,7 @@ import { clientCredentials } from './client-credentials';
 import { AADSTS, EntraError, errorBody, requestIds } from './errors';
 import type { KeySet } from './keys';
 import { onBehalfOf } from './obo';
-import type { ConsentStore, FaultQueue, TokenStats } from './state';
+import type { ConsentStore, FaultQueue, RedirectUriStore, TokenStats } from './state';
 import { type ResolvedTenant, concreteDirectory, resolveTenant } from './tenants';
 
 export interface TokenEndpointDeps {
@@ -21,6 +21,7 @@ export interface TokenEndpointDeps {
   v1IssuerBase?: string;
   keys: KeySet;
   consent: ConsentStore;
+  redirectUris: RedirectUriStore;
   stats: TokenStats;
   faults: FaultQueue;
 }

@@ -55,6 +55,8 @@ export function botEnv(inputs: BotEnvInputs, base: NodeJS.ProcessEnv = {}): Node
     ...local,
     PORT: String(inputs.port),
     HOST: '127.0.0.1',
+    // The sign-in pages are where the bot listens; Entra's registration lists http://127.0.0.1/auth/end (any port).
+    PUBLIC_URL: `http://127.0.0.1:${inputs.port}`,
     ...standInUrls({ channelUrl: inputs.bridgeUrl, openIdMetadataUrl: inputs.openIdMetadataUrl, entraUrl: inputs.entraUrl, graphUrl: inputs.graphUrl }),
     AZURE_STORAGE_CONNECTION_STRING: azuriteConnectionString(inputs.azurite),
     ...(inputs.logLevel ? { LOG_LEVEL: inputs.logLevel } : {}),

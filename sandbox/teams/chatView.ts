@@ -74,7 +74,7 @@ export class ChatView {
    * Presses the sign-in button this person is looking at (the latest one) and completes the popup:
    * see SignInPrompt.complete.
    */
-  completeSignIn(opts?: { grant?: () => unknown; state?: string }): Promise<TurnResult> {
+  completeSignIn(opts?: { grant?: () => unknown; state?: string; consent?: 'accept' | 'decline' }): Promise<TurnResult> {
     const prompt = this.signIns().at(-1);
     if (!prompt) throw new Error(`${this.user.key} has no sign-in button in this conversation`);
     return prompt.complete({ ...opts, as: this.user.key as UserKey });

@@ -6,12 +6,17 @@
  *   tokenExchangeResource.uri is the app's SSO resource makes the client fetch the user's token
  *   and send `signin/tokenExchange` — once per signed-in endpoint (`tokenExchangeCopies`), in
  *   personal and group chats only ("not supported in channel scope"). If no copy is answered 200,
- *   the person is left with the card's sign-in button; completing it sends `signin/verifyState`.
+ *   the person is left with the card's sign-in button. Pressing it opens the button's URL in a popup
+ *   (signInPopup.ts: the bot's start page → Entra's consent page → the bot's end page); only when
+ *   that page calls `authentication.notifySuccess(state)` does Teams send `signin/verifyState
+ *   {state}`. A resource that does not match, or no SSO token, is also reported to the bot as
+ *   `signin/failure {code, message}` (resourcematchfailed, tokenmissing).
  * - Card-level SSO ("Add code to enable SSO for Adaptive Cards Universal Actions"): an
  *   adaptiveCard/action answered 401 `loginRequest` with a tokenExchangeResource is sent again
  *   with `value.authentication = {id, connectionName, token}`; a 412 `preconditionFailed` or a
- *   second login request leaves the sign-in button, whose completion sends the action again with
- *   `value.state` ("Add third party authentication to Adaptive Cards Universal Actions").
+ *   second login request leaves the sign-in button, whose popup (as above) ending in notifySuccess
+ *   sends the action again with `value.state` ("Add third party authentication to Adaptive Cards
+ *   Universal Actions").
  * - Refresh ("User Specific Views"): a card with `refresh.action` (Action.Execute) is refreshed
  *   for each viewer named in `refresh.userIds` (for everyone when userIds is absent, up to 60
  *   members) with `trigger: "automatic"`; the answer is shown to that viewer alone. It happens
@@ -26,6 +31,7 @@ import { ChatView } from './chatView';
 import type { ActionOutcome, InvokeReason, InvokeRecord, SignInPrompt, SsoTokenSource, ViewOptions } from './clientTypes';
 import type { BotMessageEvent, ConnectorApi } from './connectorApi';
 import type { Delivery } from './delivery';
+import { runSignInPopup, type PopupOutcome } from './signInPopup';
 import type { WorkTracker } from './workTracker';
 import type { Activity, Conversation, StoredMessage, World } from './world';
 
@@ -38,6 +44,8 @@ export interface ClientDeps {
   tokenExchangeCopies: number;
   work: WorkTracker;
   defaultClient: ClientInfo;
+  /** Trusted by the sign-in popup (the sandbox CA). */
+  ca?: string;
   send(activity: Activity): Promise<Delivery>;
 }
 
@@ -164,7 +172,8 @@ export class TeamsClient {
       completed: false,
       complete: async (opts) => {
         const result = await complete(opts);
-        full.completed = true;
+        // A popup that did not end in notifySuccess leaves the button where it was.
+        full.completed = !result.popup || result.popup.kind === 'notifySuccess';
         this.changed();
         return result;
       },
@@ -187,14 +196,20 @@ export class TeamsClient {
           if (!who) throw new Error('complete({as}) must name a member of the conversation who presses the button');
           await opts.grant?.();
           const view = this.view(who, conversation);
-          return view.track(async () => {
-            const { delivery } = await this.invoke(view, 'signin/verifyState', { state: opts.state ?? magicCode() }, 'verifyState', {
-              threadId: message.threadId,
-            });
+          const { state, popup } = await this.popup(signInUrl, opts);
+          const result = await view.track(async () => {
+            if (state === undefined) return {};
+            const { delivery } = await this.invoke(view, 'signin/verifyState', { state }, 'verifyState', { threadId: message.threadId });
             return { delivery };
           });
+          return popup ? { ...result, popup } : result;
         },
       );
+    const failure = async (code: string, text: string) => {
+      if (!user) return;
+      const view = this.view(user, conversation);
+      await this.invoke(view, 'signin/failure', { code, message: text }, 'signin-failure', { threadId: message.threadId });
+    };
     // "SSO for a bot app in Teams is supported in one-on-one and group chat scope, and not
     // supported in channel scope": in a channel the card shows its sign-in button.
     if (conversation.kind === 'channel') return void prompt('channel');
@@ -202,7 +217,10 @@ export class TeamsClient {
     if (!user) return void prompt('noRequester');
     const resource = oauth.tokenExchangeResource;
     if (!resource?.id) return void prompt('noTokenExchangeResource');
-    if (resource.uri !== this.deps.ssoAppIdUri) return void prompt('uriMismatch');
+    if (resource.uri !== this.deps.ssoAppIdUri) {
+      prompt('uriMismatch');
+      return failure('resourcematchfailed', 'The token exchange resource URI does not match the application ID URI of the app.');
+    }
 
     const view = this.view(user, conversation);
     const copies = Array.from({ length: this.deps.tokenExchangeCopies }, async () => {
@@ -211,9 +229,24 @@ export class TeamsClient {
       return this.invoke(view, 'signin/tokenExchange', value, 'message-sso', { threadId: message.threadId });
     });
     const outcomes = await Promise.allSettled(copies);
-    if (outcomes.every((o) => o.status === 'rejected')) return void prompt('ssoTokenUnavailable');
+    if (outcomes.every((o) => o.status === 'rejected')) {
+      prompt('ssoTokenUnavailable');
+      return failure('tokenmissing', 'Failed to acquire a token from Microsoft Entra ID.');
+    }
     const exchanged = outcomes.some((o) => o.status === 'fulfilled' && o.value.delivery.status === 200);
     if (!exchanged) prompt('exchangeFailed');
+  }
+
+  /**
+   * The sign-in popup: the state Teams would send is what the page handed notifySuccess. A test
+   * may pass `state` to play a page that reports something else (a forged or foreign state).
+   */
+  private async popup(signInUrl: string | undefined, opts: { state?: string; consent?: 'accept' | 'decline' }): Promise<{ state?: string; popup?: PopupOutcome }> {
+    if (opts.state !== undefined) return { state: opts.state };
+    const popup: PopupOutcome = signInUrl
+      ? await runSignInPopup(signInUrl, { ca: this.deps.ca, consent: opts.consent })
+      : { kind: 'stuck', why: 'the sign-in button has no URL', visits: [] };
+    return { state: popup.kind === 'notifySuccess' ? popup.result : undefined, popup };
   }
 
   // ---- Universal Actions ------------------------------------------------------------------
@@ -251,9 +284,12 @@ export class TeamsClient {
     let { delivery } = await send(value, reason);
     let response = invokeResponseOf(delivery);
     let triedSso = false;
+    // After a failed card-level exchange (412) Teams falls back to the login request's own sign-in button.
+    let firstLoginButton: string | undefined;
 
     if (response?.statusCode === 401 && response.type === LOGIN_REQUEST) {
       const login = (response.value ?? {}) as { connectionName?: string; tokenExchangeResource?: { id: string; uri: string }; buttons?: Array<{ type: string; value?: string }> };
+      firstLoginButton = login.buttons?.find((b) => b.type === 'signin')?.value;
       const resource = login.tokenExchangeResource;
       if (resource?.id && resource.uri === this.deps.ssoAppIdUri) {
         triedSso = true;
@@ -275,7 +311,7 @@ export class TeamsClient {
     let signIn: SignInPrompt | undefined;
     const loginButton = () => {
       const v = (response?.value ?? {}) as { buttons?: Array<{ type: string; value?: string }> };
-      return v.buttons?.find((b) => b.type === 'signin')?.value;
+      return v.buttons?.find((b) => b.type === 'signin')?.value ?? firstLoginButton;
     };
     const needsSignIn =
       (response?.statusCode === 401 && response.type === LOGIN_REQUEST) ||
@@ -284,6 +320,7 @@ export class TeamsClient {
     if (delivery.status !== 200 || !response) {
       outcome.error = { statusCode: delivery.status, message: delivery.timedOut ? 'The bot did not answer in time.' : 'Something went wrong.' };
     } else if (needsSignIn) {
+      const signInUrl = loginButton();
       signIn = this.addPrompt(
         {
           kind: 'cardAction',
@@ -291,14 +328,17 @@ export class TeamsClient {
           conversationId: view.conversation.id,
           messageId: message.id,
           reason: response.statusCode === 412 ? 'preconditionFailed' : 'loginRequest',
-          signInUrl: loginButton(),
+          signInUrl,
         },
         async (opts = {}) => {
           await opts.grant?.();
-          return view.track(async () => {
-            const again = await this.runExecute(view, message, action, data, trigger, { state: opts.state ?? magicCode() });
+          const { state, popup } = await this.popup(signInUrl, opts);
+          const result = await view.track(async () => {
+            if (state === undefined) return {};
+            const again = await this.runExecute(view, message, action, data, trigger, { state });
             return { delivery: again.delivery, action: again.outcome, signIn: again.signIn };
           });
+          return popup ? { ...result, popup } : result;
         },
       );
     } else if (response.statusCode === 200 && response.type === 'application/vnd.microsoft.card.adaptive') {
@@ -327,11 +367,6 @@ function userOf(key: UserKey): SandboxUser {
   const user = USERS[key];
   if (!user) throw new Error(`no sandbox user "${key}"`);
   return user;
-}
-
-/** The code the sign-in page hands Teams after a successful sign-in (Bot Framework shows a six-digit one). */
-function magicCode(): string {
-  return String(Math.floor(100000 + Math.random() * 900000));
 }
 
 function invokeResponseOf(delivery: Delivery): ActionOutcome['response'] | undefined {

@@ -3,6 +3,7 @@ import type { SandboxUser, UserKey } from '../directory';
 import type { BlockedInput, Card, OAuthCard } from './cards';
 import type { ClientInfo } from './activities';
 import type { SentRecord } from './connectorApi';
+import type { PopupOutcome } from './signInPopup';
 import type { Activity } from './world';
 
 /** What the client needs from the Entra stand-in: the user's Teams SSO token for an app ID URI. */
@@ -11,7 +12,7 @@ export interface SsoTokenSource {
   mintSsoToken(user: SandboxUser | UserKey, opts?: { audience?: string }): Promise<string>;
 }
 
-export type InvokeReason = 'execute' | 'refresh' | 'message-sso' | 'card-sso' | 'verifyState' | 'sign-in-state' | 'raw';
+export type InvokeReason = 'execute' | 'refresh' | 'message-sso' | 'card-sso' | 'verifyState' | 'sign-in-state' | 'signin-failure' | 'raw';
 
 /** Every invoke a client sent, with the bot's answer. */
 export interface InvokeRecord {
@@ -42,11 +43,15 @@ export interface SignInPrompt {
   signInUrl?: string;
   completed: boolean;
   /**
-   * What the sign-in popup does: `grant` runs first (e.g. record consent in the Entra stand-in),
-   * then Teams sends `signin/verifyState {state}` (OAuthCard) or the card action again with
-   * `value.state` (Universal Actions). `as` names who presses a channel OAuthCard's button.
+   * Presses the button: `grant` runs first (e.g. record consent in the Entra stand-in), then the
+   * popup follows `signInUrl` (the bot's start page, Entra's consent page — accepted or declined
+   * per `consent` — and the page Entra returns to); only if that page calls notifySuccess does
+   * Teams send `signin/verifyState {state}` (OAuthCard) or the card action again with
+   * `value.state` (Universal Actions), with the state the page reported. `state` skips the popup
+   * and sends that state instead (a page reporting something forged). `as` names who presses a
+   * channel OAuthCard's button.
    */
-  complete(opts?: { grant?: () => unknown; state?: string; as?: UserKey }): Promise<TurnResult>;
+  complete(opts?: { grant?: () => unknown; state?: string; consent?: 'accept' | 'decline'; as?: UserKey }): Promise<TurnResult>;
 }
 
 /** One message as a given person sees it. */
@@ -103,6 +108,8 @@ export interface TurnResult extends ActionOutcome {
   /** A sign-in button now showing for this person, if SSO did not work out. */
   signIn?: SignInPrompt;
   signInShown: boolean;
+  /** After pressing a sign-in button: where its popup went and what the last page told Teams. */
+  popup?: PopupOutcome;
 }
 
 export interface ViewOptions {

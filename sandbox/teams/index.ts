@@ -190,6 +190,7 @@ export async function startTeams(opts: TeamsOptions): Promise<TeamsStandIn> {
     tokenExchangeCopies: opts.tokenExchangeCopies ?? 1,
     work,
     defaultClient,
+    ca: opts.certs.ca,
     send: (activity) => send(activity),
   });
   parts = { signer, api };

@@ -6,6 +6,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { SignInStates, signInStateKey } from '../../bot/signin/state';
+import { SSO_APP, USERS } from '../../sandbox/directory';
 import { SEED } from '../../sandbox/graph';
 import { httpCall } from '../../sandbox/teams/httpClient';
 import { ensureCerts } from '../../sandbox/certs';
@@ -147,6 +149,80 @@ describe('npm start + the Agents Playground in Chromium', () => {
     await page.getByText('Upload status changed').last().waitFor({ timeout: UI_WAIT });
     await shot('6-channel-updated');
     expect(await uploadStatus(SEED.docExample)).toBe('complete');
+  });
+
+  it('sign-in pages in the browser: the bot\'s start page → Entra\'s consent → the bot\'s end page, which runs teams-js from the bot and calls notifySuccess', async () => {
+    // The Playground cannot host a sign-in popup (DESIGN.md): open the button's URL in a window of
+    // our own, as Teams' popup would, with the sandbox's state key (env/.env.local's app secret).
+    const states = new SignInStates(signInStateKey(SSO_APP.clientSecret));
+    const bot = `http://127.0.0.1:${ports.bot}`;
+    const start = `${bot}/auth/start?state=${states.seal('start', { tid: USERS.megan.tid, oid: USERS.megan.oid, exchangeId: 'e2e-exchange' })}`;
+    const context = await browser!.newContext({ ignoreHTTPSErrors: true });
+    await context.route(/^https?:\/\/(?!127\.0\.0\.1[:/])/, (route) => {
+      blocked.add(new URL(route.request().url()).host);
+      return route.abort();
+    });
+    // A page-level hook around the real bundle: outside a Teams frame app.initialize never
+    // resolves, so the hook lets it resolve and records what the page hands notifySuccess.
+    await context.addInitScript(() => {
+      let teams: any;
+      Object.defineProperty(globalThis, 'microsoftTeams', {
+        configurable: true,
+        get: () => teams,
+        set: (real: any) => {
+          // teams-js's exports are read-only module namespaces: wrap them instead of patching.
+          const seen: any = { notifySuccess: typeof real?.authentication?.notifySuccess, initialize: typeof real?.app?.initialize };
+          (globalThis as any).__teamsJs = seen;
+          teams = {
+            ...real,
+            app: {
+              ...real.app,
+              initialize: (origins: string[]) => {
+                seen.origins = origins;
+                return Promise.resolve();
+              },
+            },
+            authentication: {
+              ...real.authentication,
+              notifySuccess: (result: string) => {
+                seen.success = result;
+              },
+              notifyFailure: (reason: string) => {
+                seen.failure = reason;
+              },
+            },
+          };
+        },
+      });
+    });
+    const popup = await context.newPage();
+    const problems: string[] = [];
+    popup.on('console', (m) => {
+      if (m.type() === 'error') problems.push(m.text());
+    });
+    const loaded: Array<{ url: string; status: number; csp?: string }> = [];
+    popup.on('response', (r) => loaded.push({ url: r.url(), status: r.status(), csp: r.headers()['content-security-policy'] }));
+    try {
+      await popup.goto(start);
+      expect(new URL(popup.url()).pathname).toBe(`/${USERS.megan.tid}/v2.0/adminconsent`);
+      expect(new URL(popup.url()).port).toBe(String(ports.entra));
+      await popup.getByRole('button', { name: 'Accept' }).click();
+      await popup.waitForURL((u) => u.pathname === '/auth/end', { timeout: UI_WAIT });
+      await popup.waitForFunction(() => (globalThis as any).__teamsJs?.success || (globalThis as any).__teamsJs?.failure, undefined, { timeout: UI_WAIT });
+      await popup.screenshot({ path: path.join(SHOTS, '5-sign-in-end-page.png') });
+      const seen = await popup.evaluate(() => (globalThis as any).__teamsJs);
+      expect(seen).toMatchObject({ notifySuccess: 'function', initialize: 'function', origins: expect.arrayContaining(['https://teams.microsoft.com']) });
+      expect(states.open(seen.success, 'done')).toMatchObject({ ok: true, state: { oid: USERS.megan.oid, exchangeId: 'e2e-exchange' } });
+      // teams-js came from the bot itself; the pages carry their CSP; nothing was refused by it.
+      expect(loaded.filter((l) => l.url.includes('teams-js'))).toEqual([expect.objectContaining({ url: `${bot}/auth/teams-js`, status: 200 })]);
+      expect(loaded.find((l) => l.url.startsWith(`${bot}/auth/end`))?.csp).toContain('frame-ancestors');
+      // The only thing the CSP refused: teams-js's own fetch of its origin list from the CDN (it
+      // falls back to its bundled list); the page's own scripts all ran under the nonce.
+      const refused = problems.filter((p) => /Content Security Policy/i.test(p));
+      expect(refused.filter((p) => !/https:\/\/res\.cdn\.office\.net\/teams-js\//.test(p))).toEqual([]);
+    } finally {
+      await context.close();
+    }
   });
 
   it('no process of npm start connected to a non-loopback address during the run', () => {

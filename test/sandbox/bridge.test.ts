@@ -3,6 +3,7 @@
  * production auth mode: signed delivery, relaying the bot's calls, both SSO paths, and refresh.
  * The activities the fake Playground sends have the shape the real Agents Playground 0.2.28 sends.
  */
+import net from 'node:net';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import fs from 'node:fs';
@@ -66,6 +67,17 @@ async function startFakePlayground(): Promise<{ serviceUrl: string; received: Re
   };
 }
 
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = net.createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as net.AddressInfo;
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
 describe('Playground bridge with the real bot', () => {
   let entra: EntraStandIn;
   let graph: GraphStandIn;
@@ -76,8 +88,11 @@ describe('Playground bridge with the real bot', () => {
   async function start(viewer: UserKey): Promise<void> {
     playground = await startFakePlayground();
     bridge = await startBridge({ certs, port: 0, entra, botAppId: BOT_APP.id, ssoAppIdUri: SSO_APP.appIdUri, viewer, playgroundServiceUrl: playground.serviceUrl });
+    const port = await freePort();
     const config = loadConfig({
       ...envLocal,
+      PORT: String(port),
+      PUBLIC_URL: `http://127.0.0.1:${port}`,
       ToBotFromChannelOpenIdMetadataUrl: bridge.openIdMetadataUrl,
       ToBotFromEmulatorOpenIdMetadataUrl: bridge.openIdMetadataUrl,
       OAuthUrl: bridge.url,
@@ -89,7 +104,7 @@ describe('Playground bridge with the real bot', () => {
     });
     const quiet = new Writable({ write: (_c, _e, done) => done() });
     bot = createApp(config, { logger: createLogger('warn', quiet) });
-    bridge.setBotEndpoint(`${await bot.listen(0, '127.0.0.1')}/api/messages`);
+    bridge.setBotEndpoint(`${await bot.listen(port, '127.0.0.1')}/api/messages`);
   }
 
   beforeAll(async () => {
@@ -214,6 +229,29 @@ describe('Playground bridge with the real bot', () => {
     const card = shown[0].body.attachments[0].content;
     expect(card.buttons[0]).toMatchObject({ type: 'signin' });
     expect(bridge.events()).toContainEqual(expect.objectContaining({ kind: 'shown-oauth-card', why: 'exchange-failed' }));
+  });
+
+  it('pressing that sign-in button: the bridge follows it through Entra\'s consent page and sends verifyState only with the end page\'s state', async () => {
+    await start('megan');
+    await say('megan', `set upload ${SEED.pending} to complete`);
+    // Declined over the bridge's HTTP surface: the end page reports a failure, Teams sends nothing.
+    const declined = await httpCall(`${bridge.url}/_bridge/sign-in`, { method: 'POST', body: JSON.stringify({ consent: 'decline' }), ca: certs.ca, timeoutMs: 20_000 });
+    expect(declined.json).toEqual({ popup: 'notifyFailure' });
+    expect(delivered('verify-state')).toEqual([]);
+
+    const { popup, delivery } = await bridge.completeSignIn();
+    await bridge.settled();
+    expect(popup.kind).toBe('notifySuccess');
+    expect(popup.visits.map((v) => new URL(v.url).pathname)).toEqual(['/auth/start', `/${TENANT}/v2.0/adminconsent`, `/${TENANT}/v2.0/adminconsent`, '/auth/end']);
+    expect(delivery?.status).toBe(200);
+    expect(delivered('verify-state')).toEqual([expect.objectContaining({ name: 'signin/verifyState', status: 200 })]);
+    // The resumed command: a fresh OAuthCard, exchanged silently now that consent is granted.
+    expect(delivered('token-exchange').map((d) => d.status)).toEqual([412, 200]);
+    const confirmation = cardsRelayed().at(-1)!;
+    expect(actionsOf(confirmation.card)).toContain('"title":"Confirm"');
+    await expect(bridge.completeSignIn()).rejects.toThrow(/no sign-in button/);
+    // The admin consent was tenant-wide: give the other tests their directory back.
+    for (const user of Object.values(USERS)) entra.setConsent(user.key as UserKey, [...user.consented]);
   });
 
   it('channel: refreshes the requester’s card through card-level SSO, and a press returns the final answer to the Playground', async () => {

@@ -539,3 +539,59 @@ describe('control over HTTP (for other processes)', () => {
     await expect(remote.mintSsoToken('nobody' as never)).rejects.toThrow(/400.*unknown sandbox user 'nobody'/);
   });
 });
+
+describe('admin consent (v1 and v2)', () => {
+  const v2 = (query: Record<string, string>) => `${entra.url}/${CONTOSO}/v2.0/adminconsent?${new URLSearchParams(query)}`;
+  const endPage = 'http://127.0.0.1:41234/auth/end';
+  const base = { client_id: SSO_APP.clientId, scope: GRAPH_SCOPES.readWrite, redirect_uri: endPage, state: 's-1' };
+  afterEach(() => {
+    entra.setRedirectUris(SSO_APP.clientId, [...SSO_APP.redirectUris]);
+    for (const user of Object.values(USERS)) entra.setConsent(user.key as keyof typeof USERS, [...user.consented]);
+  });
+
+  it('accepting redirects to the registered redirect_uri (any loopback port) with admin_consent, tenant, scope and state', async () => {
+    const shown = await fetch(v2(base));
+    expect(shown.status).toBe(200);
+    expect(await shown.text()).toMatch(/<form method="post" id="consent">/);
+    const accepted = await fetch(v2(base), { method: 'POST', body: 'decision=accept', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, redirect: 'manual' });
+    expect(accepted.status).toBe(302);
+    const to = new URL(accepted.headers.get('location')!);
+    expect(to.origin + to.pathname).toBe(endPage);
+    expect(Object.fromEntries(to.searchParams)).toEqual({ admin_consent: 'True', tenant: CONTOSO, scope: GRAPH_SCOPES.readWrite, state: 's-1' });
+  });
+
+  it('declining redirects with access_denied and AADSTS65004, granting nothing', async () => {
+    const declined = await fetch(v2(base), { method: 'POST', body: 'decision=decline', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, redirect: 'manual' });
+    const to = new URL(declined.headers.get('location')!);
+    expect(Object.fromEntries(to.searchParams)).toEqual({ error: 'access_denied', error_description: 'AADSTS65004: User declined to consent to access the app.', state: 's-1' });
+  });
+
+  it('no redirect URI registered → AADSTS500113; an unregistered one → AADSTS50011; neither page redirects or grants', async () => {
+    entra.setRedirectUris(SSO_APP.clientId, []);
+    for (const method of ['GET', 'POST']) {
+      const none = await fetch(v2(base), { method, redirect: 'manual' });
+      expect([method, none.status, none.headers.get('location')]).toEqual([method, 400, null]);
+      expect(await none.text()).toContain('AADSTS500113: No reply address is registered for the application.');
+    }
+    entra.setRedirectUris(SSO_APP.clientId, ['https://bot.contoso.com/auth/end']);
+    for (const uri of ['https://evil.example/auth/end', 'https://bot.contoso.com/auth/end/', 'https://bot.contoso.com:8443/auth/end', 'http://bot.contoso.com/auth/end']) {
+      const wrong = await fetch(v2({ ...base, redirect_uri: uri }), { method: 'POST', redirect: 'manual' });
+      expect([uri, wrong.status, wrong.headers.get('location')]).toEqual([uri, 400, null]);
+      const html = await wrong.text();
+      expect(html).toContain(`AADSTS50011: The redirect URI &#39;${uri}&#39; specified in the request does not match the redirect URIs configured for the application &#39;${SSO_APP.clientId}&#39;.`);
+    }
+    // Port freedom is for loopback only, and the path still has to match.
+    entra.setRedirectUris(SSO_APP.clientId, ['http://127.0.0.1/auth/end']);
+    expect((await fetch(v2({ ...base, redirect_uri: 'http://127.0.0.1:9/auth/other' }), { method: 'POST', redirect: 'manual' })).status).toBe(400);
+    expect((await fetch(v2(base), { method: 'POST', redirect: 'manual' })).status).toBe(302);
+  });
+
+  it('without redirect_uri Entra uses the registration\'s first one; over HTTP the control surface changes the registration', async () => {
+    const remote = connectEntra(entra.url);
+    await remote.setRedirectUris(SSO_APP.clientId, ['https://bot.contoso.com/auth/end']);
+    const { redirect_uri: _omitted, ...rest } = base;
+    const v1 = await fetch(`${entra.url}/${CONTOSO}/adminconsent?${new URLSearchParams(rest)}`, { method: 'POST', redirect: 'manual' });
+    expect(v1.status).toBe(302);
+    expect(v1.headers.get('location')).toBe(`https://bot.contoso.com/auth/end?admin_consent=True&tenant=${CONTOSO}&state=s-1`);
+  });
+});

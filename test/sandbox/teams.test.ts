@@ -380,10 +380,22 @@ describe('Teams stand-in with a real botbuilder bot', () => {
       expect(chat.signIns()).toEqual([]);
     });
 
-    it('no SSO when the OAuthCard names a resource other than the app\'s SSO resource', async () => {
+    it('pressing the button opens its URL in a popup; a page that never calls notifySuccess makes Teams send nothing', async () => {
+      acceptSso = () => false;
+      const chat = teams.personalChat('megan');
+      await chat.send('login');
+      // https://127.0.0.1/sign-in answers nothing: the popup has no page that talks to Teams.
+      const pressed = await chat.completeSignIn();
+      expect(pressed.popup).toMatchObject({ kind: 'stuck', why: expect.stringContaining('could not load https://127.0.0.1/sign-in') });
+      expect(pressed.invokes).toEqual([]);
+      expect(bot.turns.some((a) => a.name === 'signin/verifyState')).toBe(false);
+      expect(chat.signIns()).toHaveLength(1);
+    });
+
+    it('no SSO when the OAuthCard names a resource other than the app\'s SSO resource: Teams reports signin/failure resourcematchfailed', async () => {
       await withOwnStandIn({ ssoAppIdUri: 'api://elsewhere/abc' }, async (other) => {
         const turn = await other.personalChat('alex').send('login');
-        expect(turn.invokes).toEqual([]);
+        expect(turn.invokes.map((i) => [i.name, (i.value as { code?: string }).code])).toEqual([['signin/failure', 'resourcematchfailed']]);
         expect(turn.signIn).toMatchObject({ reason: 'uriMismatch' });
         expect(turn.signInShown).toBe(true);
       });

@@ -4,6 +4,7 @@
  * the same contract as in a tenant — only the URLs differ. The stand-ins and the bot's environment
  * come from bench/lib/standins.ts, so tests, benchmarks and the soak configure the bot identically.
  */
+import net from 'node:net';
 import { Writable } from 'node:stream';
 import { startStandIns, type StandInOptions } from '../../bench/lib/standins';
 import { createApp, type AppOptions, type BotApp } from '../../bot/app';
@@ -41,7 +42,9 @@ export interface WorldOptions {
 export async function startWorld(opts: WorldOptions = {}): Promise<World> {
   const standIns = await startStandIns({ tokenExchangeCopies: opts.tokenExchangeCopies, graph: opts.graph, rateLimits: opts.rateLimits });
   const { entra, graph, teams } = standIns;
-  const config = loadConfig(standIns.botEnv({ PORT: '3978', LOG_LEVEL: 'debug', ...opts.env }));
+  // The port is chosen first: the bot's PUBLIC_URL (its sign-in pages, Entra's redirect_uri) names it.
+  const port = await freePort();
+  const config = loadConfig(standIns.botEnv({ PORT: String(port), LOG_LEVEL: 'debug', ...opts.env }));
   const lines: string[] = [];
   const sink = new Writable({
     write(chunk, _enc, done) {
@@ -50,7 +53,7 @@ export async function startWorld(opts: WorldOptions = {}): Promise<World> {
     },
   });
   const bot = createApp(config, { logger: createLogger('debug', sink), invokeBudgetMs: opts.invokeBudgetMs, notifications: opts.notifications, ...opts.state });
-  const botUrl = await bot.listen(0);
+  const botUrl = await bot.listen(port, '127.0.0.1');
   teams.setBotEndpoint(`${botUrl}/api/messages`);
   return {
     entra,
@@ -65,4 +68,15 @@ export async function startWorld(opts: WorldOptions = {}): Promise<World> {
       await standIns.close();
     },
   };
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = net.createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as net.AddressInfo;
+      probe.close(() => resolve(port));
+    });
+  });
 }

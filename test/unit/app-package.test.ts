@@ -471,6 +471,7 @@ describe('env files', () => {
     'AAD_APP_CLIENT_ID', 'AAD_APP_CLIENT_SECRET', 'AAD_APP_TENANT_ID', 'AAD_APP_OAUTH_AUTHORITY_HOST', 'AAD_APP_ID_URI',
     'ALLOWED_TENANTS', 'GRAPH_BASE_URL', 'GRAPH_API_VERSION', 'AZURE_STORAGE_CONNECTION_STRING', 'STATE_CONTAINER', 'NOTIFY_API_KEY',
     'HOST', 'ALLOW_ANONYMOUS', 'SSO_CLIENT_APP_IDS', 'NOTIFY_API_KEYS', 'NOTIFY_RATE_LIMIT_PER_MINUTE', 'STATE_RETENTION_DAYS', 'SHUTDOWN_DEADLINE_SECONDS',
+    'PUBLIC_URL',
   ];
 
   it('env/.env.dev.sample names every configuration and packaging variable, explained, with secrets only in comments', () => {

@@ -60,6 +60,18 @@ describe('loadConfig', () => {
     expect(config.logLevel).toBe('info');
   });
 
+  it('PUBLIC_URL: the https base URL of the sign-in pages, derived from AAD_APP_ID_URI by default; http only on loopback', () => {
+    expect(loadConfig(minimal).publicUrl).toBe('https://localhost');
+    expect(loadConfig({ ...minimal, AAD_APP_ID_URI: `api://bot.contoso.com/${SSO_APP.clientId}` }).publicUrl).toBe('https://bot.contoso.com');
+    expect(loadConfig({ ...minimal, PUBLIC_URL: 'https://bot.contoso.com/teams/' }).publicUrl).toBe('https://bot.contoso.com/teams');
+    expect(loadConfig({ ...minimal, PUBLIC_URL: 'http://127.0.0.1:3978' }).publicUrl).toBe('http://127.0.0.1:3978');
+    expect(loadConfig(envLocal).publicUrl).toBe('http://127.0.0.1:3978');
+    expect(problems({ ...minimal, PUBLIC_URL: 'http://bot.contoso.com' })).toEqual([expect.stringContaining('PUBLIC_URL must be an https URL')]);
+    expect(problems({ ...minimal, PUBLIC_URL: 'https://bot.contoso.com/?next=x' })).toEqual([expect.stringContaining('PUBLIC_URL must be a plain base URL')]);
+    expect(problems({ ...minimal, PUBLIC_URL: 'bot.contoso.com' })).toEqual([expect.stringContaining('PUBLIC_URL is not a URL')]);
+    expect(problems({ ...minimal, AAD_APP_ID_URI: `api://${SSO_APP.clientId}` })).toEqual([expect.stringContaining('PUBLIC_URL is missing')]);
+  });
+
   it('names every missing required variable in one error', () => {
     expect(problems({})).toEqual([
       expect.stringContaining('BOT_ID is missing'),

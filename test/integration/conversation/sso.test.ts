@@ -2,6 +2,7 @@
  * Teams SSO through the bot: duplicate token exchanges, missing consent and its sign-in fallback,
  * accounts the bot must refuse before any on-behalf-of exchange, and card-level SSO failures.
  */
+import fs from 'node:fs';
 import { UserCredentials } from '../../../bot/sso/credentials';
 import { GRAPH_SCOPES, SSO_APP } from '../../../sandbox/directory';
 import { SEED, USERS, buttonTitles, cardText, patches, postedCards, turnLines, useWorld } from './helpers';
@@ -31,7 +32,7 @@ describe('message-level SSO', () => {
   describe('consent, refused accounts', () => {
     const world = useWorld();
 
-    it('consent missing → 412 and the sign-in card; signing in with consent granted resumes the command', async () => {
+    it('consent missing → 412 and the sign-in card; its popup goes start page → Entra consent → end page, and only then verifyState resumes the command', async () => {
       const w = world();
       const chat = w.teams.personalChat('megan');
       const turn = await chat.send(`set upload ${SEED.pending} to complete`);
@@ -40,17 +41,28 @@ describe('message-level SSO', () => {
       expect(turn.invokes[0]!.body).toMatchObject({ id: expect.any(String), failureDetail: expect.stringContaining('Consent') });
       expect(turn.signInShown).toBe(true);
       expect(turn.signIn).toMatchObject({ kind: 'oauthCard', reason: 'exchangeFailed', user: 'megan' });
-      expect(turn.signIn!.signInUrl).toContain('/adminconsent?client_id=' + SSO_APP.clientId);
+      // The button opens the bot's own page (a validDomains host), not Entra directly.
+      expect(turn.signIn!.signInUrl).toMatch(new RegExp(`^${w.botUrl}/auth/start\\?state=[\\w-]+\\.[\\w-]+$`));
       expect(w.entra.stats().tokenErrors.map((e) => e.error)).toContain('invalid_grant');
       expect(postedCards(turn).some((c) => buttonTitles(c).includes('Confirm'))).toBe(false);
       expect(w.graph.requests()).toEqual([]);
 
-      // The admin consents in the popup; Teams sends signin/verifyState; the parked command resumes.
-      const signedIn = await chat.completeSignIn({ grant: () => w.entra.setConsent('megan', [GRAPH_SCOPES.readWrite]) });
+      // The admin presses the button and accepts on Entra's page; no test hook grants anything.
+      const signedIn = await chat.completeSignIn();
+      const popup = signedIn.popup!;
+      expect(popup.kind).toBe('notifySuccess');
+      expect(popup.visits.map((v) => [v.method, new URL(v.url).origin + new URL(v.url).pathname, v.status])).toEqual([
+        ['GET', `${w.botUrl}/auth/start`, 302],
+        ['GET', `${w.entra.url}/${USERS.megan.tid}/v2.0/adminconsent`, 200],
+        ['POST', `${w.entra.url}/${USERS.megan.tid}/v2.0/adminconsent`, 302],
+        ['GET', `${w.botUrl}/auth/end`, 200],
+      ]);
       expect(signedIn.invokes.map((i) => [i.name, i.status])).toEqual([
         ['signin/verifyState', 200],
         ['signin/tokenExchange', 200],
       ]);
+      // Teams sends what the end page handed notifySuccess.
+      expect(signedIn.invokes[0]!.value).toEqual({ state: popup.kind === 'notifySuccess' ? popup.result : 'none' });
       const confirmation = chat.lastCardMessage()!;
       expect(cardText(confirmation.card)).toContain(`Set upload ${SEED.pending} from Pending to Complete?`);
       expect(cardText(confirmation.card)).toContain('Requested by Megan Bowen');
@@ -59,33 +71,155 @@ describe('message-level SSO', () => {
       const done = await chat.press(confirmation, 'Confirm');
       expect(cardText(done.card)).toContain('is now Complete');
       expect(w.graph.patchCount(SEED.pending)).toBe(1);
+
+      // The same state again (a replay) finds its command taken: nothing runs twice.
+      const replay = await chat.invoke('signin/verifyState', signedIn.invokes[0]!.value);
+      expect(replay.status).toBe(200);
+      expect(replay.invokes.filter((i) => i.name === 'signin/tokenExchange')).toEqual([]);
+      expect(turnLines(w).at(-1)!.outcome).toBe('verify-state-nothing-parked');
     });
 
-    it('the sign-in button opens the tenant\'s admin consent page; accepting it lets every user of the tenant in', async () => {
+    it('the start page sends the browser only to the tenant\'s admin consent with the bot\'s end page as redirect_uri, whatever the query says; pages carry a CSP', async () => {
       const w = world();
       const chat = w.teams.personalChat('megan');
       const turn = await chat.send(`set upload ${SEED.pending} to complete`);
-      const url = turn.signIn!.signInUrl!;
+      const button = new URL(turn.signIn!.signInUrl!);
+      const state = button.searchParams.get('state')!;
 
-      const shown = await fetch(url);
-      expect(shown.status).toBe(200);
-      const html = await shown.text();
-      expect(html).toContain('Permissions requested');
-      expect(html).toContain(GRAPH_SCOPES.readWrite);
-      // Opening the page grants nothing; accepting does.
+      const hostile = new URL(button);
+      hostile.searchParams.set('redirect_uri', 'https://evil.example/steal');
+      hostile.searchParams.set('next', 'https://evil.example/');
+      hostile.searchParams.set('authority', 'https://evil.example');
+      const start = await fetch(hostile, { redirect: 'manual' });
+      expect(start.status).toBe(302);
+      const to = new URL(start.headers.get('location')!);
+      expect(to.origin + to.pathname).toBe(`${w.entra.url}/${USERS.megan.tid}/v2.0/adminconsent`);
+      expect(Object.fromEntries(to.searchParams)).toEqual({
+        client_id: SSO_APP.clientId,
+        scope: 'https://graph.microsoft.com/DeviceManagementServiceConfig.ReadWrite.All',
+        redirect_uri: `${w.botUrl}/auth/end`,
+        state,
+      });
+      expect(start.headers.get('location')).not.toContain('evil.example');
+      const csp = start.headers.get('content-security-policy')!;
+      for (const host of ['https://teams.microsoft.com', 'https://*.teams.microsoft.com', 'https://*.office.com', 'https://*.cloud.microsoft', 'https://outlook.office.com']) {
+        expect(csp).toMatch(new RegExp(`frame-ancestors [^;]*${host.replace(/[.*]/g, '\\$&')}(\\s|;|$)`));
+      }
+
+      // A state the bot did not seal opens nothing.
+      const forged = await fetch(`${w.botUrl}/auth/start?state=${state.slice(0, -2)}xx`, { redirect: 'manual' });
+      expect(forged.status).toBe(400);
+      expect(forged.headers.get('location')).toBeNull();
+      expect(await fetch(`${w.botUrl}/auth/start`, { redirect: 'manual' }).then((r) => r.status)).toBe(400);
+
+      // The end page: teams-js from the bot itself, only nonce'd scripts.
+      const end = await fetch(`${w.botUrl}/auth/end?admin_consent=True&tenant=${USERS.megan.tid}&state=${state}`);
+      const html = await end.text();
+      const endCsp = end.headers.get('content-security-policy')!;
+      const nonce = /script-src 'self' 'nonce-([^']+)'/.exec(endCsp)?.[1];
+      expect(nonce).toBeDefined();
+      expect(endCsp).toContain("connect-src 'none'");
+      expect(endCsp).toContain('frame-ancestors');
+      expect(html).toContain(`<script nonce="${nonce}" src="/auth/teams-js"></script>`);
+      expect(html).toMatch(/notifySuccess/);
+      expect(html).not.toMatch(/https:\/\/[^"]*cdn/);
+      const js = await fetch(`${w.botUrl}/auth/teams-js`);
+      expect(js.headers.get('content-type')).toContain('javascript');
+      expect(Buffer.from(await js.arrayBuffer()).equals(fs.readFileSync(require.resolve('@microsoft/teams-js').replace(/dist[/\\].*$/, 'dist/umd/MicrosoftTeams.min.js')))).toBe(true);
+      // The end page refuses a start state for another tenant than Entra reports.
+      const otherTenant = await fetch(`${w.botUrl}/auth/end?admin_consent=True&tenant=${USERS.lee.tid}&state=${state}`).then((r) => r.text());
+      expect(otherTenant).toContain('"outcome":"failure","reason":"tenant_mismatch"');
+    });
+
+    it('Entra refuses a redirect_uri the app has not registered: none → AADSTS500113, another → AADSTS50011; Teams sends nothing, nothing is granted', async () => {
+      const w = world();
+      const chat = w.teams.personalChat('megan');
+      await chat.send(`set upload ${SEED.pending} to complete`);
+
+      w.entra.setRedirectUris(SSO_APP.clientId, []);
+      const none = await chat.completeSignIn();
+      expect(none.popup).toMatchObject({ kind: 'stuck', text: expect.stringContaining('AADSTS500113: No reply address is registered for the application.') });
+      expect(none.invokes).toEqual([]);
+      expect(chat.signIns()).toHaveLength(1);
+
+      w.entra.setRedirectUris(SSO_APP.clientId, ['https://bot.contoso.com/auth/end']);
+      const wrong = await chat.completeSignIn();
+      expect(wrong.popup).toMatchObject({
+        kind: 'stuck',
+        text: expect.stringContaining(`AADSTS50011: The redirect URI '${w.botUrl}/auth/end' specified in the request does not match the redirect URIs configured for the application '${SSO_APP.clientId}'.`),
+      });
+      expect(wrong.invokes).toEqual([]);
+      // Still no consent: the next try fails silently again.
       expect((await chat.send(`set upload ${SEED.pending} to complete`)).invokes.map((i) => i.status)).toEqual([412]);
+      expect(w.graph.requests()).toEqual([]);
+    });
 
-      const accepted = await fetch(url, { method: 'POST' });
-      expect(accepted.status).toBe(200);
-      expect(await accepted.text()).toContain('Admin consent is recorded');
+    it('an admin who declines: the end page reports notifyFailure with Entra\'s error, Teams sends no verifyState, nothing runs', async () => {
+      const w = world();
+      const chat = w.teams.personalChat('megan');
+      await chat.send(`set upload ${SEED.pending} to complete`);
+      const declined = await chat.completeSignIn({ consent: 'decline' });
+      expect(declined.popup).toMatchObject({ kind: 'notifyFailure', reason: expect.stringContaining('access_denied: AADSTS65004') });
+      expect(declined.invokes).toEqual([]);
+      expect(chat.signIns()).toHaveLength(1);
+      expect(w.graph.requests()).toEqual([]);
+    });
 
-      const again = await chat.send(`set upload ${SEED.pending} to complete`);
-      expect(again.invokes.map((i) => [i.name, i.status])).toEqual([['signin/tokenExchange', 200]]);
-      expect(cardText(chat.lastCardMessage()!.card)).toContain('Requested by Megan Bowen');
-      // An app the tenant does not know is refused as Entra refuses it.
-      const unknown = await fetch(url.replace(SSO_APP.clientId, '11111111-2222-4333-8444-555555555555'));
-      expect(unknown.status).toBe(400);
-      expect(await unknown.text()).toContain('AADSTS700016');
+    it('a tampered, foreign or wrong-purpose state on signin/verifyState is refused and nothing runs', async () => {
+      const w = world();
+      const chat = w.teams.personalChat('megan');
+      const turn = await chat.send(`set upload ${SEED.pending} to complete`);
+      const exchangeId = (turn.invokes[0]!.value as { id: string }).id;
+      const startState = new URL(turn.signIn!.signInUrl!).searchParams.get('state')!;
+      const states = w.bot.services.signInStates;
+      const genuine = states.seal('done', { tid: USERS.megan.tid, oid: USERS.megan.oid, exchangeId });
+      const [body, mac] = genuine.split('.');
+      const tamperedBody = Buffer.from(Buffer.from(body!, 'base64url').toString().replace(USERS.megan.oid, USERS.adele.oid)).toString('base64url');
+      const attempts: Record<string, string> = {
+        garbage: 'not-a-state',
+        tampered: `${tamperedBody}.${mac}`,
+        'foreign (sealed for Adele)': states.seal('done', { tid: USERS.adele.tid, oid: USERS.adele.oid, exchangeId }),
+        'start state (skips the end page)': startState,
+        expired: states.seal('done', { tid: USERS.megan.tid, oid: USERS.megan.oid, exchangeId }, Date.now() - 1),
+      };
+      for (const [what, state] of Object.entries(attempts)) {
+        const r = await chat.invoke('signin/verifyState', { state });
+        expect([what, r.status]).toEqual([what, 403]);
+        expect(r.invokes.filter((i) => i.name === 'signin/tokenExchange')).toEqual([]);
+        expect(cardText(postedCards(r).at(-1))).toContain('Sign-in not accepted');
+      }
+      expect(turnLines(w).filter((l) => l.name === 'signin/verifyState').map((l) => l.outcome)).toEqual([
+        'verify-state-refused:malformed',
+        'verify-state-refused:bad-signature',
+        'verify-state-refused:other-user',
+        'verify-state-refused:wrong-purpose',
+        'verify-state-refused:expired',
+      ]);
+      // The genuine one still resumes (Megan's consent granted so the exchange now works).
+      w.entra.setConsent('megan', [GRAPH_SCOPES.readWrite]);
+      const ok = await chat.invoke('signin/verifyState', { state: genuine });
+      expect(ok.status).toBe(200);
+      expect(ok.invokes.map((i) => [i.name, i.status])).toEqual([
+        ['signin/verifyState', 200],
+        ['signin/tokenExchange', 200],
+      ]);
+      // Adele pressing with Megan's state in her own chat: not hers, refused.
+      const adele = w.teams.personalChat('adele');
+      expect((await adele.invoke('signin/verifyState', { state: genuine })).status).toBe(403);
+      expect(w.graph.requests().filter((r) => r.method === 'PATCH')).toEqual([]);
+    });
+
+    it('signin/failure from Teams is logged with its code and the person is told what failed', async () => {
+      const w = world();
+      const chat = w.teams.personalChat('megan');
+      const r = await chat.invoke('signin/failure', { code: 'resourcematchfailed', message: 'Resource match failed' });
+      expect(r.status).toBe(200);
+      const told = cardText(postedCards(r).at(-1));
+      expect(told).toContain('Sign-in failed');
+      expect(told).toContain("sign-in resource");
+      expect(told).toContain('resourcematchfailed');
+      expect(w.logs()).toMatch(/"code":"resourcematchfailed".*Teams reported a sign-in failure/);
+      expect(turnLines(w).at(-1)!.outcome).toBe('signin-failure:resourcematchfailed');
     });
 
     it('a personal Microsoft account is refused with a clear card, and no OBO happens', async () => {
@@ -167,7 +301,11 @@ describe('card-level SSO', () => {
     expect(buttonTitles(megan.lastCardMessage()!.card)).not.toContain('Confirm');
     expect(w.graph.requests()).toEqual([]);
 
-    const signedIn = await megan.completeSignIn({ grant: () => w.entra.setConsent('megan', [GRAPH_SCOPES.readWrite]) });
+    const signedIn = await megan.completeSignIn();
+    expect(signedIn.popup).toMatchObject({ kind: 'notifySuccess' });
+    // Teams sends the action again with the end page's state; the bot asks for SSO, which now works.
+    expect(signedIn.invokes.map((i) => i.reason)).toEqual(['sign-in-state', 'card-sso']);
+    expect(signedIn.invokes[0]!.value).toMatchObject({ state: (signedIn.popup as { result: string }).result });
     expect(signedIn.invokes.at(-1)!.status).toBe(200);
     const view = megan.lastCardMessage()!;
     expect(view.userSpecific).toBe(true);
