@@ -7,6 +7,7 @@ import type { AddressInfo } from 'node:net';
 import type { Server } from 'restify';
 import { createAdapter } from './adapter';
 import type { BotConfig } from './config';
+import { GraphOfferings } from './graph/offerings';
 import { graphScope } from './graph/uploads';
 import { createLogger, type Logger } from './log';
 import { changeSettler, channelSender, Notifications, type PacingLimits, type WorkerOptions } from './notifications';
@@ -18,6 +19,7 @@ import { SsoService } from './sso/service';
 import { SsoTokenValidator } from './sso/validate';
 import { PendingChanges } from './state/changes';
 import { ParkedCommands } from './state/parked';
+import { RecentReads } from './state/recentReads';
 import { createStorage } from './state/storage';
 import { UploadsBot } from './teams/bot';
 
@@ -73,6 +75,9 @@ export function createApp(config: BotConfig, options: AppOptions = {}): BotApp {
   });
 
   const changes = new PendingChanges(storage);
+  const offerings = new GraphOfferings((err) =>
+    log.warn({ graphHost: err.details.graphHost, apiVersion: err.details.apiVersion, segment: err.details.segment, requestId: err.details.requestId },
+      'Microsoft Graph does not offer the Autopilot uploads collection in this API version (GRAPH_API_VERSION)'));
   const notifications = new Notifications({
     storage,
     connectionString: config.storage.connectionString,
@@ -92,7 +97,10 @@ export function createApp(config: BotConfig, options: AppOptions = {}): BotApp {
     sso,
     changes,
     parked: new ParkedCommands(storage),
-    uploads: uploadsClientFactory(config.graph),
+    uploads: uploadsClientFactory(config.graph, offerings),
+    offerings,
+    // Refreshes of one card by one user's clients land within seconds of each other.
+    recent: { uploads: new RecentReads({ ttlMs: 5_000, maxEntries: 1_000 }), diag: new RecentReads({ ttlMs: 5_000, maxEntries: 200 }) },
     invokeBudgetMs: options.invokeBudgetMs ?? 4500,
     notifications,
     changeClaimed: (changeKey) => notifications.prepare(changeKey),

@@ -2,10 +2,13 @@
 import type { TokenCredential } from '@azure/identity';
 import type { CloudAdapter, ConversationReference } from 'botbuilder';
 import type { BotConfig } from './config';
+import type { DiagLine } from '../cards';
+import type { GraphOfferings } from './graph/offerings';
 import { UploadsClient } from './graph/uploads';
 import type { Logger } from './log';
 import type { Notifications } from './notifications';
-import type { UploadStatus } from './model';
+import type { Upload, UploadStatus } from './model';
+import type { RecentReads } from './state/recentReads';
 import type { ChatScope } from './state/changes';
 import type { SsoService } from './sso/service';
 import type { PendingChanges } from './state/changes';
@@ -33,6 +36,13 @@ export interface Services {
   changes: PendingChanges;
   parked: ParkedCommands;
   uploads(credential: TokenCredential): UploadsClient;
+  /** What each Graph host + version has been seen to offer (the "not offered" card, `diag`). */
+  offerings: GraphOfferings;
+  /**
+   * A few seconds' memory of reads that card refreshes repeat (one user's several clients):
+   * the upload behind a change, per change key + user; a user's diag results, per user.
+   */
+  recent: { uploads: RecentReads<Upload>; diag: RecentReads<DiagLine[]> };
   /** How long an invoke may take before the bot answers "updating…" and finishes later. */
   invokeBudgetMs: number;
   /** Team-channel notifications: installations, subscriptions, the outbox. */
@@ -45,6 +55,6 @@ export interface Services {
   continueConversation(reference: Partial<ConversationReference>, logic: Parameters<CloudAdapter['continueConversationAsync']>[2]): Promise<void>;
 }
 
-export function uploadsClientFactory(graph: BotConfig['graph']): (credential: TokenCredential) => UploadsClient {
-  return (credential) => new UploadsClient(credential, graph);
+export function uploadsClientFactory(graph: BotConfig['graph'], offerings?: GraphOfferings): (credential: TokenCredential) => UploadsClient {
+  return (credential) => new UploadsClient(credential, { ...graph, offerings });
 }

@@ -1,12 +1,17 @@
 /** Domain objects → card data: the one place that knows both the state model and the cards. */
 import {
   type CardAttachment,
+  type DiagLine,
   confirmChangeCard,
+  diagCard,
+  diagRequestCard,
+  notOfferedCard,
   pendingChannelCard,
   resultCard,
   updatingCard,
   uploadDetailsCard,
 } from '../cards';
+import type { BotError } from './errors';
 import type { Upload } from './model';
 import type { PendingChange } from './state/changes';
 
@@ -54,4 +59,29 @@ export function updating(change: PendingChange): CardAttachment {
 
 export function details(upload: Upload, deviceIdentityCount?: number): CardAttachment {
   return uploadDetailsCard({ uploadId: upload.id, createdDateTimeUtc: upload.createdDateTimeUtc, status: upload.status, deviceIdentityCount });
+}
+
+/** Commands that need no upload records: they work on a Graph that does not offer them. */
+export const COMMANDS_WITHOUT_UPLOADS = ['show imports', 'diag'] as const;
+
+/** A `not_offered` BotError as the card that says so (see GraphOfferings for what "offered" rests on). */
+export function notOffered(err: BotError): CardAttachment {
+  const d = err.details;
+  const other = d.other ?? { apiVersion: d.apiVersion === 'beta' ? 'v1.0' : 'beta' };
+  return notOfferedCard({
+    apiVersion: d.apiVersion ?? 'unknown',
+    graphHost: d.graphHost ?? 'unknown',
+    segment: d.segment,
+    requestId: d.requestId,
+    other: { apiVersion: other.apiVersion, known: other.offered === undefined ? 'unknown' : other.offered ? 'offered' : 'notOffered' },
+    workingCommands: COMMANDS_WITHOUT_UPLOADS,
+  });
+}
+
+export function diagResults(userName: string, lines: readonly DiagLine[], requesterMri?: string): CardAttachment {
+  return diagCard({ userName, lines, requesterMri });
+}
+
+export function diagRequest(requester: { name: string; mri: string }): CardAttachment {
+  return diagRequestCard({ requesterName: requester.name, requesterMri: requester.mri });
 }

@@ -208,10 +208,10 @@ async function refresh(services: Services, { data, actor, credential }: ActionIn
   if (actor.oid !== loaded.requester.oid) return { kind: 'card', card: views.channelRequest(loaded), outcome: 'shared-view' };
   if (!credential) return { kind: 'signIn' };
   try {
-    const upload = await services.uploads(credential).get(loaded.uploadId);
-    const seen = { status: upload.status, createdDateTimeUtc: upload.createdDateTimeUtc };
-    await services.changes.update(loaded, { seen });
-    return { kind: 'card', card: views.confirmation({ ...loaded, seen }, upload), outcome: 'requester-view' };
+    // One read per few seconds for all of the requester's clients; no state write per refresh
+    // (Confirm re-reads the upload itself).
+    const upload = await services.recent.uploads.get(`${loaded.key}|${actor.oid}`, () => services.uploads(credential).get(loaded.uploadId));
+    return { kind: 'card', card: views.confirmation(loaded, upload), outcome: 'requester-view' };
   } catch (err) {
     return { kind: 'card', card: cardForError(err), outcome: `graph-error:${(err as BotError).code}` };
   }
