@@ -21,6 +21,7 @@ import type { Services } from '../services';
 import type { PendingChange, Requester, StoredChange } from '../state/changes';
 import { actorOf } from '../teams/activity';
 import { setOutcome } from '../teams/bot';
+import { diagCardFor, isChannel } from './diag';
 import { badRequest, cardForError, cardResponse, messageResponse, sendCard, sendNotice } from './respond';
 
 /** What a verb decided; rendered as an invoke response or, for Action.Submit, as messages. */
@@ -147,6 +148,8 @@ async function decide(context: TurnContext, services: Services, input: ActionInp
       return confirm(context, services, input);
     case CARD_VERBS.cancelChange:
       return cancel(services, input);
+    case CARD_VERBS.runDiag:
+      return diag(context, services, input);
     default:
       return { kind: 'bad', message: 'This card action is not one this bot knows.' };
   }
@@ -215,6 +218,20 @@ async function refresh(services: Services, { data, actor, credential }: ActionIn
   } catch (err) {
     return { kind: 'card', card: cardForError(err), outcome: `graph-error:${(err as BotError).code}` };
   }
+}
+
+/**
+ * `diag` from its channel card: the clicker's (or refreshing requester's) own results, as their
+ * user-specific view. The Action.Submit fallback would post the results for everyone, so it says
+ * where to run it instead.
+ */
+async function diag(context: TurnContext, services: Services, { actor, credential }: ActionInput): Promise<Outcome> {
+  const channel = isChannel(context);
+  if (channel && context.activity.type === 'message') {
+    return { kind: 'message', text: 'Type diag in a personal chat with the bot: here its results would be shown to everyone.', outcome: 'diag-submit-refused' };
+  }
+  if (!credential) return { kind: 'signIn' };
+  return { kind: 'card', card: await diagCardFor(services, actor, credential, channel), outcome: 'diag' };
 }
 
 async function cancel(services: Services, { data, actor }: ActionInput): Promise<Outcome> {

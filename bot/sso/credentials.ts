@@ -25,12 +25,13 @@ interface Entry {
   credential: TokenCredential;
   token: string;
   expiresAt: number;
+  sso: ValidatedSsoToken;
 }
 
 /** Refuse to hand out a credential whose assertion expires within this margin. */
 const EXPIRY_MARGIN_MS = 60_000;
 
-const isMicrosoftAuthority = (host: string): boolean =>
+export const isMicrosoftAuthority = (host: string): boolean =>
   /(^|\.)(login\.microsoftonline\.(com|us)|login\.chinacloudapi\.cn|login\.partner\.microsoftonline\.cn)$/i.test(new URL(host).hostname);
 
 export const userKey = (u: { tid: string; oid: string }): string => `${u.tid}:${u.oid}`;
@@ -60,7 +61,7 @@ export class UserCredentials {
       disableInstanceDiscovery: !isMicrosoftAuthority(this.options.authorityHost),
     };
     const credential = new SharedRequestCredential(new OnBehalfOfCredential(options));
-    this.entries.set(key, { credential, token: sso.token, expiresAt: sso.expiresAt });
+    this.entries.set(key, { credential, token: sso.token, expiresAt: sso.expiresAt, sso });
     this.sweep();
     return credential;
   }
@@ -79,6 +80,11 @@ export class UserCredentials {
 
   forget(user: { tid: string; oid: string }): boolean {
     return this.entries.delete(userKey(user));
+  }
+
+  /** The validated SSO token behind the user's credential (for `diag`), while it is still valid. */
+  validated(user: { tid: string; oid: string }): ValidatedSsoToken | undefined {
+    return this.get(user) ? this.entries.get(userKey(user))?.sso : undefined;
   }
 
   get size(): number {

@@ -27,6 +27,8 @@ export interface ValidatedSsoToken {
   user: UserIdentity;
   /** Expiry, epoch milliseconds. */
   expiresAt: number;
+  /** The token's `scp` (delegated scopes of the bot's own API), for `diag`. */
+  scopes?: string[];
 }
 
 interface TenantKeys {
@@ -81,6 +83,7 @@ export class SsoTokenValidator {
         name: stringClaim(payload.name),
       },
       expiresAt: (payload.exp as number) * 1000,
+      scopes,
     };
   }
 
