@@ -42,6 +42,7 @@ const IDENTITIES = `/deviceManagement/${IDENTITIES_SEGMENT}`;
  */
 export const GRAPH_REQUESTS = [
   { method: 'GET', path: `${UPLOADS}/{id}`, op: 'get' },
+  { method: 'GET', path: UPLOADS, op: 'list' },
   { method: 'GET', path: `${UPLOADS}?$top=1`, op: 'probe:uploads' },
   { method: 'GET', path: `${UPLOADS}/{id}/${DEVICES_SEGMENT}`, op: 'deviceIdentities' },
   { method: 'PATCH', path: `${UPLOADS}/{id}`, op: 'updateStatus' },
