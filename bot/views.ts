@@ -78,10 +78,10 @@ export function notOffered(err: BotError): CardAttachment {
   });
 }
 
-export function diagResults(userName: string, lines: readonly DiagLine[], requesterMri?: string): CardAttachment {
-  return diagCard({ userName, lines, requesterMri });
+export function diagResults(userName: string, lines: readonly DiagLine[], channel?: { requesterMri: string; askedAt: number }): CardAttachment {
+  return diagCard({ userName, lines, requesterMri: channel?.requesterMri, askedAt: channel?.askedAt });
 }
 
-export function diagRequest(requester: { name: string; mri: string }): CardAttachment {
-  return diagRequestCard({ requesterName: requester.name, requesterMri: requester.mri });
+export function diagRequest(requester: { name: string; mri: string }, askedAt: number): CardAttachment {
+  return diagRequestCard({ requesterName: requester.name, requesterMri: requester.mri, askedAt });
 }

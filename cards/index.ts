@@ -34,8 +34,8 @@
  * | uploadLookup       | Execute showUpload `{ uploadId }`                     | `show upload` in a channel (card-level SSO)    |
  * | changeNotification | Execute showUpload `{ uploadId }`                     | change notices in team channels                |
  * | notOffered         | —                                                     | this Graph does not offer the uploads API      |
- * | diag               | refresh runDiag `{}` (channels only)                  | `diag`: one line per check, ✓/✗                |
- * | diagRequest        | refresh + Execute runDiag `{}` ("Run my check")       | `diag` in a channel (results for the clicker)  |
+ * | diag               | refresh runDiag `{ askedAt }` (channels only)         | `diag`: one line per check, ✓/✗                |
+ * | diagRequest        | refresh + Execute runDiag `{ askedAt }` ("Run my check") | `diag` in a channel (results for the clicker)  |
  * Fallback `Action.Submit`s carry the same data plus `verb`.
  */
 import { Template } from 'adaptivecards-templating';
@@ -237,12 +237,16 @@ export interface DiagCardData {
   lines: readonly DiagLine[];
   /** In a channel: keep the view the requester's own (refresh.userIds), so others never see it. */
   requesterMri?: string;
+  /** When `diag` was asked (epoch ms): automatic refreshes stop re-running the check after a while. */
+  askedAt?: number;
 }
 
 export interface DiagRequestCardData {
   requesterName: string;
   /** The only user whose client refreshes the card into their results. */
   requesterMri: string;
+  /** When `diag` was asked (epoch ms). */
+  askedAt: number;
 }
 
 // --- builders ----------------------------------------------------------------------------------------------------
@@ -548,6 +552,7 @@ export function diagCard(data: DiagCardData): CardAttachment {
     lines,
     hasRefresh: requesterMri !== '',
     requesterMri: requesterMri || ' ',
+    askedAt: String(Number.isFinite(data.askedAt) ? data.askedAt : 0),
   });
 }
 
@@ -556,6 +561,7 @@ export function diagRequestCard(data: DiagRequestCardData): CardAttachment {
   return render(templates.diagRequest, {
     requesterName: name(data.requesterName),
     requesterMri: required(data.requesterMri, 'requesterMri'),
+    askedAt: String(Number.isFinite(data.askedAt) ? data.askedAt : 0),
   });
 }
 

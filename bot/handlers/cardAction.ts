@@ -21,7 +21,7 @@ import type { Services } from '../services';
 import type { PendingChange, Requester, StoredChange } from '../state/changes';
 import { actorOf } from '../teams/activity';
 import { setOutcome } from '../teams/bot';
-import { diagCardFor, isChannel } from './diag';
+import { diagCardFor, diagRefreshExpired, isChannel } from './diag';
 import { badRequest, cardForError, cardResponse, messageResponse, sendCard, sendNotice } from './respond';
 
 /** What a verb decided; rendered as an invoke response or, for Action.Submit, as messages. */
@@ -225,13 +225,23 @@ async function refresh(services: Services, { data, actor, credential }: ActionIn
  * user-specific view. The Action.Submit fallback would post the results for everyone, so it says
  * where to run it instead.
  */
-async function diag(context: TurnContext, services: Services, { actor, credential }: ActionInput): Promise<Outcome> {
+async function diag(context: TurnContext, services: Services, { actor, credential, data }: ActionInput): Promise<Outcome> {
   const channel = isChannel(context);
   if (channel && context.activity.type === 'message') {
     return { kind: 'message', text: 'Type diag in a personal chat with the bot: here its results would be shown to everyone.', outcome: 'diag-submit-refused' };
   }
+  const now = services.changes.clock();
+  if (diagRefreshExpired(data.askedAt, (context.activity.value as { trigger?: unknown } | undefined)?.trigger, now)) {
+    return {
+      kind: 'card',
+      card: noticeCard({ title: 'Check finished', message: 'This check was asked a while ago, so it no longer re-runs on its own. Type diag to run it again.', tone: 'default' }),
+      outcome: 'diag-refresh-expired',
+    };
+  }
   if (!credential) return { kind: 'signIn' };
-  return { kind: 'card', card: await diagCardFor(services, actor, credential, channel), outcome: 'diag' };
+  const askedAt = Number(data.askedAt);
+  const card = await diagCardFor(services, actor, credential, channel ? { askedAt: Number.isFinite(askedAt) ? askedAt : now } : undefined);
+  return { kind: 'card', card, outcome: 'diag' };
 }
 
 async function cancel(services: Services, { data, actor }: ActionInput): Promise<Outcome> {

@@ -25,7 +25,7 @@ export async function runGraphCommand(
   credential: TokenCredential,
 ): Promise<void> {
   if (command.kind === 'diag') {
-    await sendCard(context, await diagCardFor(services, actor, credential, false));
+    await sendCard(context, await diagCardFor(services, actor, credential));
     setOutcome(context, 'diag');
     return;
   }

@@ -163,11 +163,27 @@ function errorName(err: unknown): string {
   return [e.name, e.code, e.statusCode].filter((x) => typeof x === 'string' || typeof x === 'number').join(' ') || 'error';
 }
 
-/** What a person sees: the results card, user-specific in a channel. */
-export async function diagCardFor(services: Services, actor: Requester, credential: TokenCredential, channel: boolean) {
+/**
+ * What a person sees: the results card, user-specific in a channel (`channel.askedAt` rides along
+ * in its refresh data).
+ */
+export async function diagCardFor(services: Services, actor: Requester, credential: TokenCredential, channel?: { askedAt: number }) {
   // One run per few seconds per user: every client of theirs refreshes the channel card.
   const lines = await services.recent.diag.get(`${actor.tid}|${actor.oid}`, () => runDiag(services, actor, credential));
-  return views.diagResults(actor.name, lines, channel ? actor.mri : undefined);
+  return views.diagResults(actor.name, lines, channel ? { requesterMri: actor.mri, askedAt: channel.askedAt } : undefined);
+}
+
+/**
+ * Teams refreshes a card each time its user views it: a channel's diag card would re-run the
+ * whole check (Graph reads, an on-behalf-of exchange) for as long as the message lives. Automatic
+ * refreshes run it only this long after it was asked; a press of "Run my check" always runs it.
+ */
+export const DIAG_REFRESH_WINDOW_MS = 10 * 60 * 1000;
+
+export function diagRefreshExpired(askedAt: unknown, trigger: unknown, now: number): boolean {
+  if (trigger !== 'automatic') return false;
+  const at = Number(askedAt);
+  return !Number.isFinite(at) || now - at > DIAG_REFRESH_WINDOW_MS;
 }
 
 export const isChannel = (context: TurnContext): boolean => context.activity.conversation?.conversationType === 'channel';

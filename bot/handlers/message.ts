@@ -71,7 +71,7 @@ export async function dispatch(context: TurnContext, services: Services, command
   const scope = scopeOf(context.activity);
   if (command.kind === 'diag' && scope === 'channel') {
     // The results are the asker's alone: their client refreshes this card into them.
-    await sendCard(context, views.diagRequest(actor));
+    await sendCard(context, views.diagRequest(actor, services.changes.clock()));
     setOutcome(context, 'diag-request-posted');
     return;
   }

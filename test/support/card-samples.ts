@@ -242,6 +242,7 @@ export function cardSamples(): CardSample[] {
       card: cards.diagCard({
         userName: LONGEST_NAME,
         requesterMri: '29:1alex',
+        askedAt: AT,
         lines: [
           { check: 'Teams SSO token', outcome: 'ok', detail: 'valid for tenant 6f3c2a1e-0d2b-4c1a-9a7e-2b1f5e0c8d34, scopes access_as_user, until 2025-06-01 11:42 UTC' },
           { check: 'On-behalf-of exchange', outcome: 'ok', detail: 'Microsoft Entra ID issued a Microsoft Graph token for you, valid until 11:42 UTC' },
@@ -267,7 +268,7 @@ export function cardSamples(): CardSample[] {
         ],
       }),
     },
-    { template: 'diagRequest', name: 'diagRequest — channel, longest name', card: cards.diagRequestCard({ requesterName: LONGEST_NAME, requesterMri: '29:1alex' }) },
+    { template: 'diagRequest', name: 'diagRequest — channel, longest name', card: cards.diagRequestCard({ requesterName: LONGEST_NAME, requesterMri: '29:1alex', askedAt: AT }) },
     { template: 'updating', name: 'updating — with Check again', card: cards.updatingCard({ uploadId: ID, status: 'complete', key: KEY }) },
     { template: 'uploadLookup', name: 'uploadLookup', card: cards.uploadLookupCard({ uploadId: OTHER_ID }) },
     {

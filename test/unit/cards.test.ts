@@ -233,8 +233,9 @@ const typical: Record<string, () => CardAttachment> = {
         { check: 'Permission', outcome: 'notChecked', detail: 'write not checked (it would change data)' },
       ],
       requesterMri: MRI,
+      askedAt: 1_700_000_000_000,
     }),
-  diagRequest: () => cards.diagRequestCard({ requesterName: 'Alex Wilber', requesterMri: MRI }),
+  diagRequest: () => cards.diagRequestCard({ requesterName: 'Alex Wilber', requesterMri: MRI, askedAt: 1_700_000_000_000 }),
 };
 
 describe('every card, with typical data', () => {
@@ -679,18 +680,19 @@ describe('diag', () => {
         { check: 'Upload records, v1.0', outcome: 'failed', detail: 'not offered', requestId: 'rid-1' },
       ],
       requesterMri: MRI,
+      askedAt: 1_700_000_000_000,
     });
     const t = JSON.stringify(card.content);
     expect(t).toContain('"✓"');
     expect(t).toContain('"✗"');
     expect(t).toContain('rid-1');
     expect(t).toContain('1 of 2 checks failed.');
-    expect(card.content.refresh).toMatchObject({ action: { verb: 'runDiag' }, userIds: [MRI] });
+    expect(card.content.refresh).toMatchObject({ action: { verb: 'runDiag', data: { askedAt: '1700000000000' } }, userIds: [MRI] });
     expect(cards.diagCard({ userName: 'Alex', lines: [] }).content.refresh).toBeUndefined();
   });
 
   test('the channel request card refreshes only for the requester and shows no results', () => {
-    const card = cards.diagRequestCard({ requesterName: 'Alex Wilber', requesterMri: MRI });
+    const card = cards.diagRequestCard({ requesterName: 'Alex Wilber', requesterMri: MRI, askedAt: 1_700_000_000_000 });
     expect(card.content.refresh).toMatchObject({ action: { verb: 'runDiag' }, userIds: [MRI] });
     expect(JSON.stringify(card.content)).not.toMatch(/[✓✗]/);
   });

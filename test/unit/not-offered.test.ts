@@ -6,6 +6,7 @@ import { GraphError } from '@microsoft/microsoft-graph-client';
 import { BotError } from '../../bot/errors';
 import { GraphOfferings } from '../../bot/graph/offerings';
 import { toBotError } from '../../bot/graph/uploads';
+import { DIAG_REFRESH_WINDOW_MS, diagRefreshExpired } from '../../bot/handlers/diag';
 
 const WHERE = { graphHost: 'graph.microsoft.com', apiVersion: 'v1.0' };
 
@@ -62,5 +63,17 @@ describe('GraphOfferings', () => {
     expect(offerings.get('graph.microsoft.com', 'beta')).toBeUndefined();
     offerings.works('graph.microsoft.com', 'beta', 'rid');
     expect(offerings.get('graph.microsoft.com', 'beta')).toEqual({ offered: true, at: 42, requestId: 'rid' });
+  });
+});
+
+describe('diag refresh window', () => {
+  const asked = 1_000_000;
+  it('automatic refreshes re-run the check only within the window; a press always runs it', () => {
+    expect(diagRefreshExpired(String(asked), 'automatic', asked + DIAG_REFRESH_WINDOW_MS)).toBe(false);
+    expect(diagRefreshExpired(String(asked), 'automatic', asked + DIAG_REFRESH_WINDOW_MS + 1)).toBe(true);
+    expect(diagRefreshExpired(String(asked), 'manual', asked + 10 * DIAG_REFRESH_WINDOW_MS)).toBe(false);
+    expect(diagRefreshExpired(undefined, 'manual', asked)).toBe(false);
+    // A card without a readable time (altered) does not re-run on its own.
+    expect(diagRefreshExpired('soon', 'automatic', asked)).toBe(true);
   });
 });

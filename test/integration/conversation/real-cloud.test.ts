@@ -203,6 +203,18 @@ describe('diag against the documented schema', () => {
     expect(w.teams.invokes().filter((i) => i.user === 'adele')).toEqual([]);
     // Nothing but the shared card was posted in the channel.
     expect(w.teams.sent(channel.id).filter((s) => s.operation !== 'updateActivity')).toHaveLength(1);
+
+    // Reopening the channel later refreshes the card again: long after it was asked, that no longer re-runs the check.
+    const graphCalls = w.graph.requests().length;
+    const oboCalls = w.entra.stats().oboCalls;
+    const late = await alex.invoke(
+      'adaptiveCard/action',
+      { action: { type: 'Action.Execute', verb: 'runDiag', data: { askedAt: String(Date.now() - 11 * 60_000) } }, trigger: 'automatic' },
+      { replyToId: message.id },
+    );
+    expect(cardText((late.body as { value: object }).value)).toContain('Type diag to run it again');
+    expect(w.graph.requests()).toHaveLength(graphCalls);
+    expect(w.entra.stats().oboCalls).toBe(oboCalls);
   });
 });
 
