@@ -9,6 +9,7 @@ import { createAdapter } from './adapter';
 import type { BotConfig } from './config';
 import { Drain, trackRequests, type DrainResult } from './drain';
 import { TOKEN_EXCHANGE_BUDGET_MS } from './timeouts';
+import { GraphOfferings } from './graph/offerings';
 import { graphScope } from './graph/uploads';
 import { createLogger, type Logger } from './log';
 import { changeSettler, channelSender, DEFAULT_WORKER_OPTIONS, Notifications, type PacingLimits, type WorkerOptions } from './notifications';
@@ -24,6 +25,7 @@ import { CLAIM_STALE_MS, PendingChanges } from './state/changes';
 import { ChangeService } from './changes/service';
 import { ParkedCommands } from './state/parked';
 import { sweepRules } from './state/rules';
+import { RecentReads } from './state/recentReads';
 import { createStorage } from './state/storage';
 import type { StateStore } from './state/store';
 import { DEFAULT_SWEEPER_OPTIONS, Sweeper, type SweeperOptions } from './state/sweeper';
@@ -110,6 +112,9 @@ export function createApp(config: BotConfig, options: AppOptions = {}): BotApp {
 
   const changes = new PendingChanges(storage, clock, undefined, { retentionMs: config.retention.settledMs, allowedTenants: config.sso.allowedTenants });
   const sweeper = new Sweeper(storage, sweepRules(config, { ...DEFAULT_WORKER_OPTIONS, ...options.notifications?.worker }), log, { ...DEFAULT_SWEEPER_OPTIONS, ...options.sweeper });
+  const offerings = new GraphOfferings((err) =>
+    log.warn({ graphHost: err.details.graphHost, apiVersion: err.details.apiVersion, segment: err.details.segment, requestId: err.details.requestId },
+      'Microsoft Graph does not offer the Autopilot uploads collection in this API version (GRAPH_API_VERSION)'));
   const notifications = new Notifications({
     storage,
     connectionString: config.storage.connectionString,
@@ -131,13 +136,16 @@ export function createApp(config: BotConfig, options: AppOptions = {}): BotApp {
     changes,
     parked: new ParkedCommands(storage, clock, { allowedTenants: config.sso.allowedTenants }),
     signInStates,
-    uploads: uploadsClientFactory(config.graph),
+    uploads: uploadsClientFactory(config.graph, offerings),
+    offerings,
+    // Refreshes of one card by one user's clients land within seconds of each other.
+    recent: { uploads: new RecentReads({ ttlMs: 5_000, maxEntries: 1_000 }), diag: new RecentReads({ ttlMs: 5_000, maxEntries: 200 }) },
     invokeBudgetMs: options.invokeBudgetMs ?? 4500,
     tokenExchangeBudgetMs: TOKEN_EXCHANGE_BUDGET_MS,
     notifications,
     changeService: new ChangeService({
       changes,
-      uploads: uploadsClientFactory(config.graph),
+      uploads: uploadsClientFactory(config.graph, offerings),
       announce: async (notice, deliveryId) => {
         await notifications.announce(notice, deliveryId);
       },

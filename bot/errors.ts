@@ -25,7 +25,12 @@ export type BotErrorCode =
   /** The user's tenant is not in ALLOWED_TENANTS. */
   | 'tenant_not_allowed'
   /** Entra refused the on-behalf-of exchange for another reason (bad client secret, expired assertion…). */
-  | 'sign_in_failed';
+  | 'sign_in_failed'
+  /**
+   * This Graph (host + API version) does not route the resource at all: Graph's own
+   * 400 "Resource not found for the segment '…'." naming a segment the bot asked for.
+   */
+  | 'not_offered';
 
 export class BotError extends Error {
   constructor(
@@ -38,6 +43,12 @@ export class BotError extends Error {
       requestId?: string;
       httpStatus?: number;
       retryAfterSeconds?: number;
+      /** not_offered: the Graph API version, host and path segment Graph said it does not have. */
+      apiVersion?: string;
+      graphHost?: string;
+      segment?: string;
+      /** not_offered: the other API version at the same host, and whether the bot has seen it offer the API (undefined = never tried). */
+      other?: { apiVersion: string; offered?: boolean };
     } = {},
   ) {
     super(message);

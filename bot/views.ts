@@ -1,9 +1,13 @@
 /** Domain objects → card data: the one place that knows both the state model and the cards. */
 import {
   type CardAttachment,
+  type DiagLine,
   confirmChangeCard,
   graphErrorCard,
   statusTitle,
+  diagCard,
+  diagRequestCard,
+  notOfferedCard,
   pendingChannelCard,
   resultCard,
   updatingCard,
@@ -86,4 +90,29 @@ export function updating(change: PendingChange): CardAttachment {
 
 export function details(upload: Upload, deviceIdentityCount?: number): CardAttachment {
   return uploadDetailsCard({ uploadId: upload.id, createdDateTimeUtc: upload.createdDateTimeUtc, status: upload.status, deviceIdentityCount });
+}
+
+/** Commands that need no upload records: they work on a Graph that does not offer them. */
+export const COMMANDS_WITHOUT_UPLOADS = ['show imports', 'diag'] as const;
+
+/** A `not_offered` BotError as the card that says so (see GraphOfferings for what "offered" rests on). */
+export function notOffered(err: BotError): CardAttachment {
+  const d = err.details;
+  const other = d.other ?? { apiVersion: d.apiVersion === 'beta' ? 'v1.0' : 'beta' };
+  return notOfferedCard({
+    apiVersion: d.apiVersion ?? 'unknown',
+    graphHost: d.graphHost ?? 'unknown',
+    segment: d.segment,
+    requestId: d.requestId,
+    other: { apiVersion: other.apiVersion, known: other.offered === undefined ? 'unknown' : other.offered ? 'offered' : 'notOffered' },
+    workingCommands: COMMANDS_WITHOUT_UPLOADS,
+  });
+}
+
+export function diagResults(userName: string, lines: readonly DiagLine[], channel?: { requesterMri: string; askedAt: number }): CardAttachment {
+  return diagCard({ userName, lines, requesterMri: channel?.requesterMri, askedAt: channel?.askedAt });
+}
+
+export function diagRequest(requester: { name: string; mri: string }, askedAt: number): CardAttachment {
+  return diagRequestCard({ requesterName: requester.name, requesterMri: requester.mri, askedAt });
 }

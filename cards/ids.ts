@@ -25,6 +25,8 @@ export const CARD_VERBS = {
   refreshChange: 'refreshChange',
   /** "Show" on a change notification. data `{ uploadId }`. */
   showUpload: 'showUpload',
+  /** `diag` in a channel: the requester's refresh (or "Run my check") runs the check for the clicker. data `{ askedAt }`. */
+  runDiag: 'runDiag',
 } as const;
 export type CardVerb = (typeof CARD_VERBS)[keyof typeof CARD_VERBS];
 

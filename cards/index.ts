@@ -33,6 +33,9 @@
  * | updating           | —                                                     | while Graph is slow (replaced by an update)    |
  * | uploadLookup       | Execute showUpload `{ uploadId }`                     | `show upload` in a channel (card-level SSO)    |
  * | changeNotification | Execute showUpload `{ uploadId }`                     | change notices in team channels                |
+ * | notOffered         | —                                                     | this Graph does not offer the uploads API      |
+ * | diag               | refresh runDiag `{ askedAt }` (channels only)         | `diag`: one line per check, ✓/✗                |
+ * | diagRequest        | refresh + Execute runDiag `{ askedAt }` ("Run my check") | `diag` in a channel (results for the clicker)  |
  * Fallback `Action.Submit`s carry the same data plus `verb`.
  */
 import { Template } from 'adaptivecards-templating';
@@ -40,6 +43,9 @@ import { ADAPTIVE_CARD_CONTENT_TYPE, EXAMPLE_UPLOAD_ID } from './ids';
 import { CARD_UPLOAD_STATUSES, STATUS_INFO, isCardUploadStatus, statusTitle, type CardUploadStatus } from './status';
 import { type RichText } from './text';
 import changeNotificationTemplate from './templates/changeNotification.json';
+import diagTemplate from './templates/diag.json';
+import diagRequestTemplate from './templates/diagRequest.json';
+import notOfferedTemplate from './templates/notOffered.json';
 import confirmChangeTemplate from './templates/confirmChange.json';
 import graphErrorTemplate from './templates/graphError.json';
 import helpTemplate from './templates/help.json';
@@ -198,6 +204,51 @@ export interface ChangeNotificationCardData {
   where: string;
 }
 
+export interface NotOfferedCardData {
+  /** The API version asked, e.g. `v1.0`. */
+  apiVersion: string;
+  /** The Graph host asked, e.g. `graph.microsoft.com`. */
+  graphHost: string;
+  /** The segment Graph said it does not have. */
+  segment?: string;
+  requestId?: string;
+  /**
+   * What the bot knows of the other API version at this host: `offered` only on evidence (a call
+   * that succeeded, or `diag`'s probe); `unknown` when it has never been tried.
+   */
+  other: { apiVersion: string; known: 'offered' | 'notOffered' | 'unknown' };
+  /** Bot commands that do not need the missing collection (they work here). */
+  workingCommands: readonly string[];
+}
+
+export type DiagOutcome = 'ok' | 'failed' | 'skipped' | 'notChecked';
+
+export interface DiagLine {
+  /** What was checked, e.g. "Teams SSO token". */
+  check: string;
+  outcome: DiagOutcome;
+  /** The reason, in one sentence: what was found or what failed. Never a token. */
+  detail: string;
+  requestId?: string;
+}
+
+export interface DiagCardData {
+  userName: string;
+  lines: readonly DiagLine[];
+  /** In a channel: keep the view the requester's own (refresh.userIds), so others never see it. */
+  requesterMri?: string;
+  /** When `diag` was asked (epoch ms): automatic refreshes stop re-running the check after a while. */
+  askedAt?: number;
+}
+
+export interface DiagRequestCardData {
+  requesterName: string;
+  /** The only user whose client refreshes the card into their results. */
+  requesterMri: string;
+  /** When `diag` was asked (epoch ms). */
+  askedAt: number;
+}
+
 // --- builders ----------------------------------------------------------------------------------------------------
 
 /** The help card's command list, in the order shown. */
@@ -211,6 +262,7 @@ export const HELP_COMMANDS: ReadonlyArray<{ usage: string; explanation: string }
   { usage: 'subscribe', explanation: 'In a team channel: post a notice here whenever an upload status changes.' },
   { usage: 'unsubscribe', explanation: 'Stop those notices in this channel.' },
   { usage: 'subscriptions', explanation: 'List the channels that receive change notices.' },
+  { usage: 'diag', explanation: 'Check your sign-in, Microsoft Graph and the bot itself, one line each. Changes nothing; in a channel only you see the results.' },
   { usage: 'sign out', explanation: 'Forget your sign-in; I ask Teams for a new one the next time it is needed.' },
   { usage: 'help', explanation: 'Show this list.' },
 ];
@@ -234,6 +286,9 @@ const templates = {
   updating: new Template(updatingTemplate),
   uploadLookup: new Template(uploadLookupTemplate),
   changeNotification: new Template(changeNotificationTemplate),
+  notOffered: new Template(notOfferedTemplate),
+  diag: new Template(diagTemplate),
+  diagRequest: new Template(diagRequestTemplate),
 };
 
 export function helpCard(data: HelpCardData = {}): CardAttachment {
@@ -418,6 +473,95 @@ export function changeNotificationCard(data: ChangeNotificationCardData): CardAt
       dateFact('When', data.changedAt),
       textFact('Where', text(data.where, 800) || 'Unknown'),
     ],
+  });
+}
+
+/**
+ * "This Graph does not offer this API": says which version at which host, what the admin can do
+ * (the other version — named as working only when the bot has seen it work), and the commands that
+ * still work there.
+ */
+export function notOfferedCard(data: NotOfferedCardData): CardAttachment {
+  const version = text(data.apiVersion, 20) || 'unknown';
+  const host = text(data.graphHost, 200) || 'unknown';
+  const other = text(data.other.apiVersion, 20) || 'the other version';
+  const requestId = text(data.requestId, 100);
+  type Run = { text: string; weight: 'Bolder' | 'Default' };
+  const b = (t: string): Run => ({ text: t, weight: 'Bolder' });
+  const p = (t: string): Run => ({ text: t, weight: 'Default' });
+  const steps: Array<{ parts: Run[] }> = [];
+  switch (data.other.known) {
+    case 'offered':
+      steps.push({ parts: [p(`Microsoft Graph ${other} at ${host} does offer them (the bot has read them there): set `), b(`GRAPH_API_VERSION=${other}`), p(' in the bot\'s configuration and restart it.')] });
+      break;
+    case 'notOffered':
+      steps.push({ parts: [p(`Microsoft Graph ${other} at ${host} does not offer them either, so changing `), b('GRAPH_API_VERSION'), p(' will not help. The upload records cannot be read or changed through this Graph.')] });
+      break;
+    default:
+      steps.push({ parts: [p('The other API version, '), b(other), p(`, has not been tried here. Type `), b('diag'), p(' to check both versions; if it offers them, set '), b(`GRAPH_API_VERSION=${other}`), p(' and restart the bot.')] });
+  }
+  const commands = data.workingCommands.map((c) => text(c, 40)).filter((c) => c !== '');
+  if (commands.length > 0) {
+    const parts: Run[] = [p('Commands that do not need upload records still work here: ')];
+    commands.forEach((c, i) => parts.push(...(i === 0 ? [] : [p(i === commands.length - 1 ? ' and ' : ', ')]), b(c)));
+    parts.push(p('.'));
+    steps.push({ parts });
+  }
+  return render(templates.notOffered, {
+    title: 'Autopilot upload records are not offered here',
+    explanation: `Microsoft Graph ${version} at ${host} does not offer Autopilot upload records: it answered that the path segment does not exist. This is not a typo in your command, and nothing was changed.`,
+    steps,
+    facts: [
+      textFact('API version', version, 'Monospace'),
+      textFact('Graph host', host, 'Monospace'),
+      ...(data.segment ? [textFact('Missing segment', text(data.segment, 120), 'Monospace')] : []),
+      textFact('Error code', 'BadRequest', 'Monospace'),
+    ],
+    hasRequestId: requestId !== '',
+    requestId: requestId || ' ',
+  });
+}
+
+const DIAG_MARKS: Readonly<Record<DiagOutcome, { mark: string; color: string }>> = {
+  ok: { mark: '✓', color: 'Good' },
+  failed: { mark: '✗', color: 'Attention' },
+  skipped: { mark: '–', color: 'Default' },
+  notChecked: { mark: '?', color: 'Warning' },
+};
+
+/** `diag`: one line per check, ✓ / ✗ with the reason and Graph's request-id. */
+export function diagCard(data: DiagCardData): CardAttachment {
+  const lines = data.lines.map((line) => {
+    const requestId = text(line.requestId, 100);
+    const mark = DIAG_MARKS[line.outcome] ?? DIAG_MARKS.notChecked;
+    return {
+      mark: mark.mark,
+      color: mark.color,
+      check: text(line.check, 80) || 'Check',
+      detail: text(line.detail, 600) || '—',
+      hasRequestId: requestId !== '',
+      requestId: requestId || ' ',
+    };
+  });
+  const failed = data.lines.filter((l) => l.outcome === 'failed').length;
+  const requesterMri = data.requesterMri === undefined ? '' : required(data.requesterMri, 'requesterMri');
+  return render(templates.diag, {
+    userName: name(data.userName),
+    summary: failed === 0 ? 'Every check passed.' : `${failed} of ${data.lines.length} checks failed.`,
+    summaryColor: failed === 0 ? 'Good' : 'Attention',
+    lines,
+    hasRefresh: requesterMri !== '',
+    requesterMri: requesterMri || ' ',
+    askedAt: String(Number.isFinite(data.askedAt) ? data.askedAt : 0),
+  });
+}
+
+/** `diag` in a channel: everyone sees who asked; the results exist only in the clicker's own view. */
+export function diagRequestCard(data: DiagRequestCardData): CardAttachment {
+  return render(templates.diagRequest, {
+    requesterName: name(data.requesterName),
+    requesterMri: required(data.requesterMri, 'requesterMri'),
+    askedAt: String(Number.isFinite(data.askedAt) ? data.askedAt : 0),
   });
 }
 

@@ -4,7 +4,7 @@
  *   set upload <id> [to] <status>    ask to change an upload's status (confirmed on a card)
  *   set upload [<id>] [to <status>]  with parts missing: open the form, prefilled with what was given
  *   show upload <id>                 show one upload
- *   help | sign out | subscribe | unsubscribe | subscriptions
+ *   help | sign out | subscribe | unsubscribe | subscriptions | diag
  *
  * Text arrives after botbuilder removed the bot's @mention, so it may still carry whitespace, `&nbsp;`, a leading
  * `<at>…</at>` (when removal missed it), newlines, a trailing period or odd case; all of that is tolerated.
@@ -33,7 +33,9 @@ export type Command =
   | { kind: 'signOut' }
   | { kind: 'subscribe' }
   | { kind: 'unsubscribe' }
-  | { kind: 'subscriptions' };
+  | { kind: 'subscriptions' }
+  /** The admin's own end-to-end check (sign-in, Graph, state, queue). */
+  | { kind: 'diag' };
 
 export type ParseFailureReason = 'empty' | 'tooLong' | 'badId' | 'badStatus' | 'unknownCommand' | 'syntax';
 
@@ -203,6 +205,7 @@ const NO_ARGUMENT_COMMANDS: Readonly<Record<string, Command>> = {
   subscribe: { kind: 'subscribe' },
   unsubscribe: { kind: 'unsubscribe' },
   subscriptions: { kind: 'subscriptions' },
+  diag: { kind: 'diag' },
   signout: { kind: 'signOut' },
   logout: { kind: 'signOut' },
   logoff: { kind: 'signOut' },
@@ -216,6 +219,7 @@ const COMMAND_WORDS: Readonly<Record<string, string>> = {
   subscribe: 'subscribe',
   unsubscribe: 'unsubscribe',
   subscriptions: 'subscriptions',
+  diag: 'diag',
   signout: 'sign out',
   logout: 'sign out',
 };

@@ -9,12 +9,14 @@ import type { TokenCredential } from '@azure/identity';
 import {
   Client,
   GraphError,
+  ResponseType,
   RetryHandlerOptions,
   type GraphRequest,
 } from '@microsoft/microsoft-graph-client';
 import { TokenCredentialAuthenticationProvider } from '@microsoft/microsoft-graph-client/authProviders/azureTokenCredentials';
 import { BotError } from '../errors';
 import type { DeviceIdentity, Upload, UploadStatus } from '../model';
+import { otherVersion, type GraphOfferings } from './offerings';
 
 export interface GraphOptions {
   baseUrl: string;
@@ -24,9 +26,40 @@ export interface GraphOptions {
   /** Base back-off when Graph sends 429/503/504 without Retry-After (Retry-After wins when present). */
   retryDelaySeconds?: number;
   maxRetries?: number;
+  /** Where what this Graph offers is recorded (the "not offered" card and `diag` read it). */
+  offerings?: GraphOfferings;
 }
 
-const UPLOADS = '/deviceManagement/importedWindowsAutopilotDeviceIdentityUploads';
+export const UPLOADS_SEGMENT = 'importedWindowsAutopilotDeviceIdentityUploads';
+export const DEVICES_SEGMENT = 'deviceIdentities';
+export const IDENTITIES_SEGMENT = 'importedWindowsAutopilotDeviceIdentities';
+const UPLOADS = `/deviceManagement/${UPLOADS_SEGMENT}`;
+const IDENTITIES = `/deviceManagement/${IDENTITIES_SEGMENT}`;
+
+/**
+ * Every request this client can make (path after the version; `{id}` is an upload id). The
+ * conformance test holds it against both Graph schemas, so a new call lands here too.
+ */
+export const GRAPH_REQUESTS = [
+  { method: 'GET', path: `${UPLOADS}/{id}`, op: 'get' },
+  { method: 'GET', path: UPLOADS, op: 'list' },
+  { method: 'GET', path: `${UPLOADS}?$top=1`, op: 'probe:uploads' },
+  { method: 'GET', path: `${UPLOADS}/{id}/${DEVICES_SEGMENT}`, op: 'deviceIdentities' },
+  { method: 'PATCH', path: `${UPLOADS}/{id}`, op: 'updateStatus' },
+  { method: 'GET', path: `${IDENTITIES}?$top=1`, op: 'probe:identities' },
+] as const;
+
+/** Segments the bot asks Graph for: only a segment message naming one of these means "not offered". */
+const REQUESTED_SEGMENTS = new Set([UPLOADS_SEGMENT, DEVICES_SEGMENT, IDENTITIES_SEGMENT].map((s) => s.toLowerCase()));
+const SEGMENT_NOT_FOUND = /^Resource not found for the segment '([^']+)'\.?$/;
+
+export type ProbeTarget = 'uploads' | 'identities';
+
+/** A `$top=1` read that succeeded: Graph's request-id and how many items came back (0 or 1). */
+export interface ProbeResult {
+  requestId?: string;
+  count: number;
+}
 const ODATA_TYPE = '#microsoft.graph.importedWindowsAutopilotDeviceIdentityUpload';
 
 /** National clouds have their own Graph audience; anything else (incl. the sandbox) uses the global one. */
@@ -45,12 +78,15 @@ export interface Page<T> {
 
 export class UploadsClient {
   private readonly client: Client;
+  /** Host (with port) and version, as the "not offered" card names them. */
+  private readonly where: { graphHost: string; apiVersion: string };
 
   constructor(
     credential: TokenCredential,
     private readonly options: GraphOptions,
   ) {
     const base = new URL(options.baseUrl);
+    this.where = { graphHost: base.host, apiVersion: options.apiVersion };
     this.client = Client.initWithMiddleware({
       authProvider: new TokenCredentialAuthenticationProvider(credential, { scopes: [graphScope(options.baseUrl)] }),
       baseUrl: `${base.origin}/`,
@@ -59,8 +95,29 @@ export class UploadsClient {
     });
   }
 
+  get apiVersion(): string {
+    return this.where.apiVersion;
+  }
+
+  get graphHost(): string {
+    return this.where.graphHost;
+  }
+
   get(id: string): Promise<Upload> {
-    return this.call((budget) => this.request(`${UPLOADS}/${encodeURIComponent(id)}`, budget).get());
+    return this.call((budget) => this.request(`${UPLOADS}/${encodeURIComponent(id)}`, budget).get(), true);
+  }
+
+  /**
+   * A `$top=1` read of a collection, for `diag`: proves the collection is there and readable
+   * without changing anything. Throws a BotError like every other call (not_offered included).
+   */
+  probe(target: ProbeTarget): Promise<ProbeResult> {
+    return this.call(async (budget) => {
+      const raw = (await this.request(target === 'uploads' ? UPLOADS : IDENTITIES, budget).top(1).responseType(ResponseType.RAW).get()) as Response;
+      if (!raw.ok) throw await graphErrorOf(raw);
+      const body = (await raw.json().catch(() => ({}))) as { value?: unknown[] };
+      return { requestId: raw.headers.get('request-id') ?? undefined, count: Array.isArray(body.value) ? body.value.length : 0 };
+    }, target === 'uploads');
   }
 
   list(opts: { top?: number } = {}): Promise<Page<Upload>> {
@@ -69,7 +126,7 @@ export class UploadsClient {
       if (opts.top) req = req.top(opts.top);
       const body = (await req.get()) as { value: Upload[]; '@odata.nextLink'?: string };
       return { items: body.value, nextLink: body['@odata.nextLink'] };
-    });
+    }, true);
   }
 
   deviceIdentities(id: string): Promise<Page<DeviceIdentity>> {
@@ -79,7 +136,7 @@ export class UploadsClient {
         '@odata.nextLink'?: string;
       };
       return { items: body.value, nextLink: body['@odata.nextLink'] };
-    });
+    }, true);
   }
 
   /** PATCHes the status and returns the entity as Graph now has it. */
@@ -89,7 +146,7 @@ export class UploadsClient {
       const updated = (await this.request(path, budget).patch({ '@odata.type': ODATA_TYPE, status })) as Upload | undefined;
       // Graph may answer 204 No Content; callers always get the entity.
       return updated && typeof updated === 'object' && 'id' in updated ? updated : await this.request(path, budget).get();
-    });
+    }, true);
   }
 
   private request(path: string, budget: Budget): GraphRequest {
@@ -104,7 +161,8 @@ export class UploadsClient {
       .middlewareOptions([new RetryHandlerOptions(baseDelay, this.options.maxRetries ?? 3, shouldRetry)]);
   }
 
-  private async call<T>(op: (budget: Budget) => Promise<T>): Promise<T> {
+  /** `uploads`: the operation reads or writes the uploads collection (what `offerings` records). */
+  private async call<T>(op: (budget: Budget) => Promise<T>, uploads = false): Promise<T> {
     const controller = new AbortController();
     const deadline = Date.now() + this.options.timeoutMs;
     let timer: NodeJS.Timeout | undefined;
@@ -117,9 +175,16 @@ export class UploadsClient {
     try {
       // The race bounds the whole operation, including the Graph client's retry sleeps,
       // which the abort signal cannot interrupt.
-      return await Promise.race([op({ signal: controller.signal, deadline }), timedOut]);
+      const result = await Promise.race([op({ signal: controller.signal, deadline }), timedOut]);
+      if (uploads) this.options.offerings?.works(this.where.graphHost, this.where.apiVersion);
+      return result;
     } catch (err) {
-      throw toBotError(err);
+      const e = toBotError(err, this.where);
+      if (e.code !== 'not_offered' || e.details.segment?.toLowerCase() !== UPLOADS_SEGMENT.toLowerCase()) throw e;
+      this.options.offerings?.notOffered(e);
+      // What the card may say of the other version: only what this instance has seen.
+      const other = otherVersion(this.where.apiVersion);
+      throw new BotError(e.code, e.message, { ...e.details, other: { apiVersion: other, offered: this.options.offerings?.get(this.where.graphHost, other)?.offered } });
     } finally {
       clearTimeout(timer);
     }
@@ -152,8 +217,11 @@ function retryWaitSeconds(response: Response, attempt: number, baseDelay: number
   return (next >= 2 ? Math.round((2 ** next - 1) / 2) : 0) + baseDelay + 1;
 }
 
-/** Maps Graph client, Entra (via @azure/identity) and transport failures onto BotError codes. */
-export function toBotError(err: unknown): BotError {
+/**
+ * Maps Graph client, Entra (via @azure/identity) and transport failures onto BotError codes.
+ * `where` (the Graph host and API version asked) lets a segment message become `not_offered`.
+ */
+export function toBotError(err: unknown, where?: { graphHost: string; apiVersion: string }): BotError {
   if (err instanceof BotError) return err;
   if (err instanceof GraphError) {
     const details = {
@@ -163,8 +231,13 @@ export function toBotError(err: unknown): BotError {
       retryAfterSeconds: retryAfter(err.headers),
     };
     switch (err.statusCode) {
-      case 400:
+      case 400: {
+        const segment = notOfferedSegment(err);
+        if (segment && where) {
+          return new BotError('not_offered', `Microsoft Graph ${where.apiVersion} at ${where.graphHost} does not offer ${segment}.`, { ...details, ...where, segment });
+        }
         return new BotError('invalid_request', graphMessage(err), details);
+      }
       case 401:
         return new BotError('sign_in_failed', 'Microsoft Graph did not accept the sign-in token.', details);
       case 403:
@@ -203,6 +276,28 @@ function fromNonHttp(name: string | null | undefined, message: string): BotError
     return new BotError('sign_in_failed', 'Microsoft Entra ID could not issue a token.', { serviceCode: name });
   }
   return new BotError('unavailable', 'Microsoft Graph could not be reached.', { serviceCode: name ?? undefined });
+}
+
+/**
+ * The segment of Graph's "Resource not found for the segment '…'." when it names one the bot asks
+ * for; anything else about a 400 (a bad body, a bad query) is not evidence the API is missing.
+ */
+function notOfferedSegment(err: GraphError): string | undefined {
+  if ((err.code ?? '').toLowerCase() !== 'badrequest') return undefined;
+  const segment = SEGMENT_NOT_FOUND.exec((err.message ?? '').trim())?.[1];
+  return segment && REQUESTED_SEGMENTS.has(segment.toLowerCase()) ? segment : undefined;
+}
+
+/** The GraphError the client would have thrown, for a RAW response that is not 2xx. */
+async function graphErrorOf(raw: Response): Promise<GraphError> {
+  const body = (await raw.json().catch(() => undefined)) as { error?: { code?: string; message?: string; innerError?: Record<string, unknown> } } | undefined;
+  const e = new GraphError(raw.status, body?.error?.message ?? raw.statusText);
+  e.code = body?.error?.code ?? null;
+  const inner = body?.error?.innerError?.['request-id'];
+  e.requestId = typeof inner === 'string' ? inner : raw.headers.get('request-id');
+  e.headers = raw.headers;
+  e.body = body === undefined ? null : JSON.stringify(body);
+  return e;
 }
 
 function graphMessage(err: GraphError): string {

@@ -24,6 +24,7 @@ import type { PendingChange, Requester, StoredChange } from '../state/changes';
 import { actorOf } from '../teams/activity';
 import { turnAnswered } from '../teams/turnDone';
 import { setOutcome } from '../teams/bot';
+import { diagCardFor, diagRefreshExpired, isChannel } from './diag';
 import { badRequest, cardForError, cardResponse, messageResponse, sendCard, sendNotice } from './respond';
 
 /** What a verb decided; rendered as an invoke response or, for Action.Submit, as messages. */
@@ -150,6 +151,8 @@ async function decide(context: TurnContext, services: Services, input: ActionInp
       return confirm(context, services, input);
     case CARD_VERBS.cancelChange:
       return cancel(services, input);
+    case CARD_VERBS.runDiag:
+      return diag(context, services, input);
     default:
       return { kind: 'bad', message: 'This card action is not one this bot knows.' };
   }
@@ -213,13 +216,37 @@ async function refresh(services: Services, { data, actor, credential }: ActionIn
   if (actor.oid !== loaded.requester.oid) return { kind: 'card', card: views.channelRequest(loaded), outcome: 'shared-view' };
   if (!credential) return { kind: 'signIn' };
   try {
-    const upload = await services.uploads(credential).get(loaded.uploadId);
-    const seen = { status: upload.status, createdDateTimeUtc: upload.createdDateTimeUtc };
-    await services.changes.update(loaded, { seen });
-    return { kind: 'card', card: views.confirmation({ ...loaded, seen }, upload), outcome: 'requester-view' };
+    // One read per few seconds for all of the requester's clients; no state write per refresh
+    // (Confirm re-reads the upload itself).
+    const upload = await services.recent.uploads.get(`${loaded.key}|${actor.oid}`, () => services.uploads(credential).get(loaded.uploadId));
+    return { kind: 'card', card: views.confirmation(loaded, upload), outcome: 'requester-view' };
   } catch (err) {
     return { kind: 'card', card: cardForError(err), outcome: `graph-error:${(err as BotError).code}` };
   }
+}
+
+/**
+ * `diag` from its channel card: the clicker's (or refreshing requester's) own results, as their
+ * user-specific view. The Action.Submit fallback would post the results for everyone, so it says
+ * where to run it instead.
+ */
+async function diag(context: TurnContext, services: Services, { actor, credential, data }: ActionInput): Promise<Outcome> {
+  const channel = isChannel(context);
+  if (channel && context.activity.type === 'message') {
+    return { kind: 'message', text: 'Type diag in a personal chat with the bot: here its results would be shown to everyone.', outcome: 'diag-submit-refused' };
+  }
+  const now = services.changes.clock();
+  if (diagRefreshExpired(data.askedAt, (context.activity.value as { trigger?: unknown } | undefined)?.trigger, now)) {
+    return {
+      kind: 'card',
+      card: noticeCard({ title: 'Check finished', message: 'This check was asked a while ago, so it no longer re-runs on its own. Type diag to run it again.', tone: 'default' }),
+      outcome: 'diag-refresh-expired',
+    };
+  }
+  if (!credential) return { kind: 'signIn' };
+  const askedAt = Number(data.askedAt);
+  const card = await diagCardFor(services, actor, credential, channel ? { askedAt: Number.isFinite(askedAt) ? askedAt : now } : undefined);
+  return { kind: 'card', card, outcome: 'diag' };
 }
 
 async function cancel(services: Services, { data, actor }: ActionInput): Promise<Outcome> {

@@ -10,11 +10,12 @@ import type { Services } from '../services';
 import type { Requester } from '../state/changes';
 import { whereOf, scopeOf } from '../teams/activity';
 import { setOutcome } from '../teams/bot';
+import { diagCardFor } from './diag';
 import { cardForError, sendCard } from './respond';
 
-export type GraphCommand = Extract<Command, { kind: 'setStatus' } | { kind: 'show' }>;
+export type GraphCommand = Extract<Command, { kind: 'setStatus' } | { kind: 'show' } | { kind: 'diag' }>;
 
-export const needsGraph = (c: Command): c is GraphCommand => c.kind === 'setStatus' || c.kind === 'show';
+export const needsGraph = (c: Command): c is GraphCommand => c.kind === 'setStatus' || c.kind === 'show' || c.kind === 'diag';
 
 export async function runGraphCommand(
   context: TurnContext,
@@ -23,6 +24,11 @@ export async function runGraphCommand(
   actor: Requester,
   credential: TokenCredential,
 ): Promise<void> {
+  if (command.kind === 'diag') {
+    await sendCard(context, await diagCardFor(services, actor, credential));
+    setOutcome(context, 'diag');
+    return;
+  }
   const client = services.uploads(credential);
   try {
     if (command.kind === 'show') {

@@ -7,6 +7,7 @@ import { helpCard, setUploadFormCard, uploadLookupCard } from '../../cards';
 import { CARD_VERBS, SUBMIT_ACTIONS } from '../../cards/ids';
 import { type Command, parseCommand, parseFormSubmission } from '../commands/parse';
 import type { Services } from '../services';
+import * as views from '../views';
 import { actorOf, scopeOf } from '../teams/activity';
 import { setOutcome } from '../teams/bot';
 import { handleSubmittedCardAction } from './cardAction';
@@ -68,6 +69,12 @@ export async function dispatch(context: TurnContext, services: Services, command
   if (!needsGraph(command)) return;
 
   const scope = scopeOf(context.activity);
+  if (command.kind === 'diag' && scope === 'channel') {
+    // The results are the asker's alone: their client refreshes this card into them.
+    await sendCard(context, views.diagRequest(actor, services.changes.clock()));
+    setOutcome(context, 'diag-request-posted');
+    return;
+  }
   if (command.kind === 'setStatus' && scope === 'channel') {
     await postChannelRequest(context, services, command, actor);
     return;
@@ -77,7 +84,7 @@ export async function dispatch(context: TurnContext, services: Services, command
     await runGraphCommand(context, services, command, actor, credential);
     return;
   }
-  if (scope === 'channel') {
+  if (scope === 'channel' && command.kind === 'show') {
     // No message-level SSO in channels: offer a button whose click does card-level SSO.
     await sendCard(context, uploadLookupCard({ uploadId: command.uploadId }));
     setOutcome(context, 'lookup-button');

@@ -2,6 +2,7 @@
 import { type AdaptiveCardInvokeResponse, type Attachment, MessageFactory, type TurnContext } from 'botbuilder';
 import { noticeCard, graphErrorCard, type NoticeCardData } from '../../cards';
 import { BotError, isBotError } from '../errors';
+import { notOffered } from '../views';
 
 export const ADAPTIVE_CARD = 'application/vnd.microsoft.card.adaptive';
 
@@ -56,6 +57,8 @@ export function cardForError(err: unknown): Attachment {
       return noticeCard({ title: 'Organization not allowed', message: 'Your organization is not on this bot\'s list of allowed tenants.', tone: 'attention' });
     case 'sso_token_invalid':
       return noticeCard({ title: 'Sign-in rejected', message: err.message, tone: 'attention' });
+    case 'not_offered':
+      return notOffered(err);
     default: {
       const e = GRAPH_EXPLANATIONS[err.code] ?? { title: 'Something failed', explanation: err.message };
       return graphErrorCard({

@@ -26,12 +26,13 @@ interface Entry {
   credential: TokenCredential;
   token: string;
   expiresAt: number;
+  sso: ValidatedSsoToken;
 }
 
 /** Refuse to hand out a credential whose assertion expires within this margin. */
 const EXPIRY_MARGIN_MS = 60_000;
 
-const isMicrosoftAuthority = (host: string): boolean =>
+export const isMicrosoftAuthority = (host: string): boolean =>
   /(^|\.)(login\.microsoftonline\.(com|us)|login\.chinacloudapi\.cn|login\.partner\.microsoftonline\.cn)$/i.test(new URL(host).hostname);
 
 export const userKey = (u: { tid: string; oid: string }): string => `${u.tid}:${u.oid}`;
@@ -73,7 +74,7 @@ export class UserCredentials {
     };
     const credential = new SharedRequestCredential(new OnBehalfOfCredential(options));
     this.sweep();
-    this.entries.set(key, { credential, token: sso.token, expiresAt: sso.expiresAt });
+    this.entries.set(key, { credential, token: sso.token, expiresAt: sso.expiresAt, sso });
     return credential;
   }
 
@@ -91,6 +92,11 @@ export class UserCredentials {
 
   forget(user: { tid: string; oid: string }): boolean {
     return this.entries.delete(userKey(user));
+  }
+
+  /** The validated SSO token behind the user's credential (for `diag`), while it is still valid. */
+  validated(user: { tid: string; oid: string }): ValidatedSsoToken | undefined {
+    return this.get(user) ? this.entries.get(userKey(user))?.sso : undefined;
   }
 
   get size(): number {

@@ -79,6 +79,11 @@ export class SsoService {
     return this.credentials.forget(user);
   }
 
+  /** The validated SSO token behind the user's credential, for `diag` (tenant, scopes, expiry; never shown or logged). */
+  signedIn(user: { oid: string; tid: string }): ValidatedSsoToken | undefined {
+    return this.credentials.validated(user);
+  }
+
   /** Message-level SSO prompt: Teams exchanges silently; the button is the fallback. */
   oauthCard(exchangeId: string, user: SignInUser): Attachment {
     return CardFactory.oauthCard(

@@ -30,6 +30,8 @@ export interface ValidatedSsoToken {
   user: UserIdentity;
   /** Expiry, epoch milliseconds. */
   expiresAt: number;
+  /** The token's `scp` (delegated scopes of the bot's own API), for `diag`. */
+  scopes?: string[];
 }
 
 interface TenantKeys {
@@ -111,6 +113,7 @@ export class SsoTokenValidator {
         name: stringClaim(payload.name),
       },
       expiresAt: (payload.exp as number) * 1000,
+      scopes,
     };
   }
 

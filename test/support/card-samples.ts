@@ -212,6 +212,66 @@ export function cardSamples(): CardSample[] {
         date: '2025-06-01T10:42:07',
       }),
     },
+    {
+      template: 'notOffered',
+      name: 'notOffered — v1.0, beta never tried (through cardForError)',
+      card: cardForError(
+        err('not_offered', 'Microsoft Graph v1.0 does not offer importedWindowsAutopilotDeviceIdentityUploads.', {
+          serviceCode: 'BadRequest',
+          requestId: REQUEST_ID,
+          httpStatus: 400,
+          apiVersion: 'v1.0',
+          graphHost: 'graph.microsoft.com',
+          segment: 'importedWindowsAutopilotDeviceIdentityUploads',
+          other: { apiVersion: 'beta' },
+        }),
+      ),
+    },
+    {
+      template: 'notOffered',
+      name: 'notOffered — beta, v1.0 seen working',
+      card: cards.notOfferedCard({
+        apiVersion: 'beta',
+        graphHost: 'graph.microsoft.us',
+        segment: 'importedWindowsAutopilotDeviceIdentityUploads',
+        requestId: REQUEST_ID,
+        other: { apiVersion: 'v1.0', known: 'offered' },
+        workingCommands: ['show imports', 'diag'],
+      }),
+    },
+    {
+      template: 'diag',
+      name: 'diag — published schema, in a channel (refresh for the requester)',
+      card: cards.diagCard({
+        userName: LONGEST_NAME,
+        requesterMri: '29:1alex',
+        askedAt: AT,
+        lines: [
+          { check: 'Teams SSO token', outcome: 'ok', detail: 'valid for tenant 6f3c2a1e-0d2b-4c1a-9a7e-2b1f5e0c8d34, scopes access_as_user, until 2025-06-01 11:42 UTC' },
+          { check: 'On-behalf-of exchange', outcome: 'ok', detail: 'Microsoft Entra ID issued a Microsoft Graph token for you, valid until 11:42 UTC' },
+          { check: 'Microsoft Graph reachable', outcome: 'ok', detail: 'graph.microsoft.com answered', requestId: REQUEST_ID },
+          { check: 'Upload records, v1.0 (configured)', outcome: 'failed', detail: "not offered: Graph has no importedWindowsAutopilotDeviceIdentityUploads segment here (BadRequest, HTTP 400)", requestId: REQUEST_ID },
+          { check: 'Upload records, beta', outcome: 'failed', detail: "not offered: Graph has no importedWindowsAutopilotDeviceIdentityUploads segment here (BadRequest, HTTP 400)", requestId: REQUEST_ID },
+          { check: 'Device identities, v1.0', outcome: 'ok', detail: 'readable ($top=1 returned 1 item)', requestId: REQUEST_ID },
+          { check: 'Permission', outcome: 'ok', detail: 'read-write: Entra granted DeviceManagementServiceConfig.ReadWrite.All' },
+          { check: 'State store', outcome: 'ok', detail: 'a read of a known key answered' },
+          { check: 'Notification queue', outcome: 'ok', detail: 'reachable, 0 messages waiting' },
+        ],
+      }),
+    },
+    {
+      template: 'diag',
+      name: 'diag — permission not checked, personal chat',
+      card: cards.diagCard({
+        userName: 'Alex Wilber',
+        lines: [
+          { check: 'Teams SSO token', outcome: 'ok', detail: 'valid' },
+          { check: 'Permission', outcome: 'notChecked', detail: 'write not checked (it would change data)' },
+          { check: 'Microsoft Graph reachable', outcome: 'skipped', detail: 'not tried without a Graph token' },
+        ],
+      }),
+    },
+    { template: 'diagRequest', name: 'diagRequest — channel, longest name', card: cards.diagRequestCard({ requesterName: LONGEST_NAME, requesterMri: '29:1alex', askedAt: AT }) },
     { template: 'updating', name: 'updating — with Check again', card: cards.updatingCard({ uploadId: ID, status: 'complete', key: KEY }) },
     { template: 'uploadLookup', name: 'uploadLookup', card: cards.uploadLookupCard({ uploadId: OTHER_ID }) },
     {

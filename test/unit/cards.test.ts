@@ -215,6 +215,27 @@ const typical: Record<string, () => CardAttachment> = {
       changedAt: '2025-06-01T10:42:07Z',
       where: 'Intune Ops › General',
     }),
+  notOffered: () =>
+    cards.notOfferedCard({
+      apiVersion: 'v1.0',
+      graphHost: 'graph.microsoft.com',
+      segment: 'importedWindowsAutopilotDeviceIdentityUploads',
+      requestId: 'c1f0e8a4-5b7e-4a1d-9b1f-2b0b1c2d3e4f',
+      other: { apiVersion: 'beta', known: 'unknown' },
+      workingCommands: ['show imports', 'diag'],
+    }),
+  diag: () =>
+    cards.diagCard({
+      userName: 'Alex Wilber',
+      lines: [
+        { check: 'Teams SSO token', outcome: 'ok', detail: 'valid for tenant x' },
+        { check: 'Upload records, v1.0', outcome: 'failed', detail: 'not offered', requestId: 'c1f0e8a4-5b7e-4a1d-9b1f-2b0b1c2d3e4f' },
+        { check: 'Permission', outcome: 'notChecked', detail: 'write not checked (it would change data)' },
+      ],
+      requesterMri: MRI,
+      askedAt: 1_700_000_000_000,
+    }),
+  diagRequest: () => cards.diagRequestCard({ requesterName: 'Alex Wilber', requesterMri: MRI, askedAt: 1_700_000_000_000 }),
 };
 
 describe('every card, with typical data', () => {
@@ -234,8 +255,11 @@ describe('every card, with typical data', () => {
       [
         'changeNotification',
         'confirmChange',
+        'diag',
+        'diagRequest',
         'graphError',
         'help',
+        'notOffered',
         'notice',
         'pendingChannel',
         'result',
@@ -614,5 +638,62 @@ describe('text from people and services is data, never template source or markdo
     expect(message.startsWith('abc')).toBe(true);
     expect(message).toHaveLength(2000);
     expect(message.endsWith('…')).toBe(true);
+  });
+});
+
+describe('notOffered', () => {
+  const base = {
+    apiVersion: 'v1.0',
+    graphHost: 'graph.microsoft.com',
+    segment: 'importedWindowsAutopilotDeviceIdentityUploads',
+    requestId: 'c1f0e8a4-5b7e-4a1d-9b1f-2b0b1c2d3e4f',
+    workingCommands: ['show imports', 'diag'],
+  };
+  const textOf = (card: cards.CardAttachment) => JSON.stringify(card.content);
+
+  test('names the version and host, the commands that work there, and the request-id', () => {
+    const t = textOf(cards.notOfferedCard({ ...base, other: { apiVersion: 'beta', known: 'unknown' } }));
+    expect(t).toContain('Microsoft Graph v1.0 at graph.microsoft.com does not offer Autopilot upload records');
+    expect(t).toContain('"show imports"');
+    expect(t).toContain('c1f0e8a4-5b7e-4a1d-9b1f-2b0b1c2d3e4f');
+  });
+
+  test('names the other version as working only when it is known to work', () => {
+    const unknown = textOf(cards.notOfferedCard({ ...base, other: { apiVersion: 'beta', known: 'unknown' } }));
+    expect(unknown).not.toContain('does offer them');
+    expect(unknown).toContain('has not been tried here');
+    const offered = textOf(cards.notOfferedCard({ ...base, other: { apiVersion: 'beta', known: 'offered' } }));
+    expect(offered).toContain('Microsoft Graph beta at graph.microsoft.com does offer them');
+    expect(offered).toContain('GRAPH_API_VERSION=beta');
+    const neither = textOf(cards.notOfferedCard({ ...base, other: { apiVersion: 'beta', known: 'notOffered' } }));
+    expect(neither).toContain('does not offer them either');
+    expect(neither).not.toContain('GRAPH_API_VERSION=beta');
+  });
+});
+
+describe('diag', () => {
+  test('one line per check with ✓/✗ and the request-id; refresh only for the requester in a channel', () => {
+    const card = cards.diagCard({
+      userName: 'Alex Wilber',
+      lines: [
+        { check: 'Teams SSO token', outcome: 'ok', detail: 'valid' },
+        { check: 'Upload records, v1.0', outcome: 'failed', detail: 'not offered', requestId: 'rid-1' },
+      ],
+      requesterMri: MRI,
+      askedAt: 1_700_000_000_000,
+    });
+    const t = JSON.stringify(card.content);
+    expect(t).toContain('"✓"');
+    expect(t).toContain('"✗"');
+    expect(t).toContain('rid-1');
+    expect(t).toContain('1 of 2 checks failed.');
+    expect(card.content.refresh).toMatchObject({ action: { verb: 'runDiag', data: { askedAt: '1700000000000' } }, userIds: [MRI] });
+    expect(cards.diagCard({ userName: 'Alex', lines: [] }).content.refresh).toBeUndefined();
+  });
+
+  test('the channel request card refreshes only for the requester and shows no results', () => {
+    const card = cards.diagRequestCard({ requesterName: 'Alex Wilber', requesterMri: MRI, askedAt: 1_700_000_000_000 });
+    expect(card.content.refresh).toMatchObject({ action: { verb: 'runDiag' }, userIds: [MRI] });
+    expect(JSON.stringify(card.content)).not.toMatch(/[✓✗]/);
   });
 });
