@@ -137,7 +137,8 @@ export class ChangeService {
       seen = await this.deps.uploads(credential).get(change.uploadId);
     } catch (err) {
       const error = isBotError(err) ? err : cause;
-      const recorded = await this.record(change.key, { state: 'unknown', failure: failureOf(cause) });
+      const recorded = await this.record(change.key, { state: 'unknown', failure: failureOf(cause) }, change.claimId);
+      if (recorded === 'lost') return { kind: 'inProgress', change };
       return { kind: 'unknown', change: recorded ?? { ...change, state: 'unknown' }, error };
     }
     if (seen.status === change.requestedStatus) {
@@ -163,7 +164,8 @@ export class ChangeService {
       by: outcome.by,
     };
     const done: PendingChange = { ...change, state: 'done', result, failure: undefined };
-    const recorded = await this.record(change.key, { state: 'done', result, failure: undefined });
+    const written = await this.record(change.key, { state: 'done', result, failure: undefined });
+    const recorded = written === 'lost' ? undefined : written;
     if (!recorded) {
       // The upload WAS changed: say so. The recovery job announces it once the record can be read,
       // and a later Confirm re-reads Graph instead of PATCHing again.
@@ -174,8 +176,14 @@ export class ChangeService {
   }
 
   private async notApplied(change: StoredChange, error: BotError, seen?: Upload): Promise<ConfirmResult> {
-    const recorded = await this.record(change.key, { state: 'failed', failure: failureOf(error), ...(seen ? { seen: { status: seen.status, createdDateTimeUtc: seen.createdDateTimeUtc } } : {}) });
-    return { kind: 'notApplied', change: recorded ?? { ...change, state: 'failed', failure: failureOf(error) }, error, seen };
+    const patch: Partial<PendingChange> = { state: 'failed', failure: failureOf(error), ...(seen ? { seen: { status: seen.status, createdDateTimeUtc: seen.createdDateTimeUtc } } : {}) };
+    const recorded = await this.record(change.key, patch, change.claimId);
+    if (recorded === 'lost') {
+      // Another Confirm took the change over meanwhile: its outcome is the one that counts.
+      const current = await this.deps.changes.load(change.key);
+      return { kind: 'inProgress', change: current ?? change };
+    }
+    return { kind: 'notApplied', change: recorded ?? { ...change, ...patch }, error, seen };
   }
 
   /** Announces an applied change unless it was announced already; marks it announced. */
@@ -193,15 +201,18 @@ export class ChangeService {
     await this.record(change.key, { announced: true });
   }
 
+
   /**
    * Writes `patch` over the latest record (re-reading on conflicts), retrying storage failures
    * with backoff. Undefined when storage kept failing: the caller's outcome stands regardless.
+   * With `claimId`, only while the change is still under that claim ('lost' otherwise).
    */
-  private async record(key: string, patch: Partial<PendingChange>): Promise<StoredChange | undefined> {
+  private async record(key: string, patch: Partial<PendingChange>, claimId?: string): Promise<StoredChange | undefined | 'lost'> {
     for (let attempt = 0; attempt < RECORD_ATTEMPTS; attempt++) {
       try {
         const current = await this.deps.changes.load(key);
         if (!current) return undefined;
+        if (claimId !== undefined && current.claimId !== claimId) return 'lost';
         const written = await this.deps.changes.update(current, patch);
         if (written) return written;
       } catch (err) {

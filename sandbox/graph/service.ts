@@ -82,8 +82,14 @@ export class GraphService {
     if (text) entry.body = loggable(text, contentType);
 
     const fault = this.faults.take();
-    if (fault && 'delayMs' in fault) await sleep(fault.delayMs);
-    else if (fault && 'status' in fault) return this.send(res, entry, ctx, faultResponse(fault, ctx, url.pathname));
+    if (fault && 'delayMs' in fault) {
+      await sleep(fault.delayMs);
+      // A client that gave up while the request was held never had it served (it "never arrived").
+      if (res.destroyed || res.socket?.destroyed) {
+        this.log.push({ ...entry, status: 0, unanswered: true });
+        return;
+      }
+    } else if (fault && 'status' in fault) return this.send(res, entry, ctx, faultResponse(fault, ctx, url.pathname));
 
     const response = await this.answer(req, url, method, contentType, text, ctx, entry);
     if (fault && 'answerDelayMs' in fault) await sleep(fault.answerDelayMs);

@@ -37,6 +37,8 @@ export interface WorldOptions {
   state?: Pick<AppOptions, 'clock' | 'sweeper'>;
   /** Teams' throttling of the bot's sends (default: Teams' own limits); the fuzz suite lifts it. */
   rateLimits?: RateLimits;
+  /** The bot's budget for one Graph operation (default the configuration's 10 s): outcome tests shorten it. */
+  graphTimeoutMs?: number;
 }
 
 export async function startWorld(opts: WorldOptions = {}): Promise<World> {
@@ -45,6 +47,7 @@ export async function startWorld(opts: WorldOptions = {}): Promise<World> {
   // The port is chosen first: the bot's PUBLIC_URL (its sign-in pages, Entra's redirect_uri) names it.
   const port = await freePort();
   const config = loadConfig(standIns.botEnv({ PORT: String(port), LOG_LEVEL: 'debug', ...opts.env }));
+  if (opts.graphTimeoutMs) config.graph.timeoutMs = opts.graphTimeoutMs;
   const lines: string[] = [];
   const sink = new Writable({
     write(chunk, _enc, done) {
