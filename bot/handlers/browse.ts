@@ -134,7 +134,7 @@ function report(
   const token = next < summary.ordered.length ? tokens.seal({ kind, subject: subjectId, offset: next }, actor) : undefined;
   return {
     card: views.deviceReport(subject, summary, { offset, pageSize: PAGE_SIZE, command, pageToken: token, truncatedAt: devices.truncated ? MAX_DEVICES : undefined }),
-    outcome: `report:${summary.total}`,
+    outcome: subject.kind === 'upload' ? 'shown' : 'import-shown',
   };
 }
 
