@@ -242,7 +242,7 @@ function browseSamples(): CardSample[] {
       : { deviceImportStatus: 'complete', deviceErrorCode: 0, deviceErrorName: null },
   }));
   const uploads = Array.from({ length: 10 }, (_, i) => ({
-    id: i % 2 ? ID : OTHER_ID,
+    id: `${String(i).padStart(8, '0')}-9524-8d63-2495-638d2495638d`,
     createdDateTimeUtc: CREATED,
     status: (['noUpload', 'pending', 'complete', 'error'] as const)[i % 4]!,
     deviceIdentities: i % 3 ? devices.slice(0, i) : undefined,
