@@ -356,7 +356,7 @@ function readQueryOptions(query: URLSearchParams, resource: Resource): { ok: tru
     const clauses: Array<(u: Upload) => boolean> = [];
     for (const part of filterText.split(/\s+and\s+/i)) {
       const match = /^\s*status\s+eq\s+'([A-Za-z]+)'\s*$/i.exec(part);
-      if (!match) return { ok: false, message: `Invalid filter clause: '${part.trim()}'. Supported: status eq '<status>'.` };
+      if (!match) return { ok: false, message: `The query option '$filter' supports only status eq '<status>' on uploads, not '${part.trim()}'.` };
       const wanted = match[1]!;
       clauses.push((u) => u.status === wanted);
     }
