@@ -12,10 +12,14 @@ import {
   resultCard,
   updatingCard,
   uploadDetailsCard,
+  deviceReportCard,
+  importListCard,
+  uploadListCard,
 } from '../cards';
+import type { DeviceSummary, ImportGroup } from './browse/report';
 import type { BotError } from './errors';
 import { cardForError } from './handlers/respond';
-import type { Upload } from './model';
+import type { Upload, UploadStatus } from './model';
 import type { PendingChange } from './state/changes';
 
 export function confirmation(change: PendingChange, upload: Upload): CardAttachment {
@@ -115,4 +119,55 @@ export function diagResults(userName: string, lines: readonly DiagLine[], channe
 
 export function diagRequest(requester: { name: string; mri: string }, askedAt: number): CardAttachment {
   return diagRequestCard({ requesterName: requester.name, requesterMri: requester.mri, askedAt });
+}
+
+// --- browsing ------------------------------------------------------------------------------------------------------
+
+export function uploadList(
+  items: ReadonlyArray<Upload & { deviceIdentities?: unknown[] }>,
+  opts: { status?: UploadStatus; page: number; command: string; pageToken?: string },
+): CardAttachment {
+  return uploadListCard({
+    status: opts.status,
+    page: opts.page,
+    command: opts.command,
+    pageToken: opts.pageToken,
+    rows: items.map((u) => ({
+      uploadId: u.id,
+      createdDateTimeUtc: u.createdDateTimeUtc,
+      status: u.status,
+      deviceCount: Array.isArray(u.deviceIdentities) ? u.deviceIdentities.length : undefined,
+    })),
+  });
+}
+
+export function deviceReport(
+  subject: { kind: 'upload'; upload: Upload } | { kind: 'import'; importId: string },
+  summary: DeviceSummary,
+  opts: { offset: number; pageSize: number; command: string; pageToken?: string; truncatedAt?: number },
+): CardAttachment {
+  const rows = summary.ordered.slice(opts.offset, opts.offset + opts.pageSize).map((d) => ({
+    serialNumber: d.serialNumber,
+    groupTag: d.groupTag,
+    importStatus: d.state?.deviceImportStatus,
+    errorCode: d.state?.deviceErrorCode,
+    errorName: d.state?.deviceErrorName,
+  }));
+  return deviceReportCard({
+    kind: subject.kind,
+    subjectId: subject.kind === 'upload' ? subject.upload.id : subject.importId,
+    ...(subject.kind === 'upload' && { createdDateTimeUtc: subject.upload.createdDateTimeUtc, status: subject.upload.status }),
+    total: summary.total,
+    statusCounts: summary.statusCounts,
+    errorGroups: summary.errorGroups,
+    rows,
+    firstRow: opts.offset,
+    command: opts.command,
+    pageToken: opts.pageToken,
+    truncatedAt: opts.truncatedAt,
+  });
+}
+
+export function importList(groups: readonly ImportGroup[], opts: { page: number; pageToken?: string }): CardAttachment {
+  return importListCard({ groups, page: opts.page, pageToken: opts.pageToken });
 }

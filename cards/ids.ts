@@ -23,10 +23,17 @@ export const CARD_VERBS = {
   cancelChange: 'cancelChange',
   /** Automatic refresh of the channel card (and its "Review" button). data `{ key }`. */
   refreshChange: 'refreshChange',
-  /** "Show" on a change notification. data `{ uploadId }`. */
+  /** "Show" on a change notification or an upload list row. data `{ uploadId }`. */
   showUpload: 'showUpload',
   /** `diag` in a channel: the requester's refresh (or "Run my check") runs the check for the clicker. data `{ askedAt }`. */
   runDiag: 'runDiag',
+  /**
+   * A read view: "Show" on a channel's lookup card, "Show more" on a list (with the sealed `pageToken`), "Show" on an
+   * import. data `{ command, pageToken? }`, the command in the chat grammar (parsed again, never trusted).
+   */
+  browse: 'browse',
+  /** "Change status" on an upload list row or report: opens the form prefilled. data `{ uploadId }`. */
+  changeStatus: 'changeStatus',
 } as const;
 export type CardVerb = (typeof CARD_VERBS)[keyof typeof CARD_VERBS];
 
@@ -43,7 +50,12 @@ export type SubmitAction = (typeof SUBMIT_ACTIONS)[keyof typeof SUBMIT_ACTIONS];
 export const FORM_INPUTS = {
   uploadId: 'uploadId',
   status: 'status',
+  /** The change-status form's upload picker (typeahead); the pasted `uploadId` wins when both are given. */
+  uploadPick: 'uploadPick',
 } as const;
+
+/** The `Data.Query` dataset of the upload picker, answered on the `application/search` invoke. */
+export const SEARCH_DATASETS = { uploads: 'uploads' } as const;
 
 /** The GUID shape shown to people whenever an id is wrong (the id used in Microsoft's own Graph example). */
 export const EXAMPLE_UPLOAD_ID = '8d639524-9524-8d63-2495-638d2495638d';

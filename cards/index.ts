@@ -33,9 +33,14 @@
  * | updating           | —                                                     | while Graph is slow (replaced by an update)    |
  * | uploadLookup       | Execute showUpload `{ uploadId }`                     | `show upload` in a channel (card-level SSO)    |
  * | changeNotification | Execute showUpload `{ uploadId }`                     | change notices in team channels                |
- * | notOffered         | —                                                     | this Graph does not offer the uploads API      |
  * | diag               | refresh runDiag `{ askedAt }` (channels only)         | `diag`: one line per check, ✓/✗                |
  * | diagRequest        | refresh + Execute runDiag `{ askedAt }` ("Run my check") | `diag` in a channel (results for the clicker)  |
+ * | uploadList         | Execute showUpload / changeStatus `{ uploadId }`, browse `{ command, pageToken }` | `list uploads`     |
+ * | deviceReport       | Execute browse `{ command, pageToken }`, changeStatus `{ uploadId }` | `show upload`, `show import`    |
+ * | importList         | Execute browse `{ command, pageToken? }`              | `show imports`                                 |
+ * | browseLookup       | Execute browse `{ command }`                          | a read command in a channel (card-level SSO)   |
+ * | notOffered         | Execute browse `{ command: 'show imports' }`          | this Graph does not offer the uploads API      |
+ * | changeStatusForm   | Submit `{ action: 'submitForm', uploadPick, uploadId, status }` | Change status (typeahead picker)     |
  * Fallback `Action.Submit`s carry the same data plus `verb`.
  */
 import { Template } from 'adaptivecards-templating';
@@ -56,6 +61,11 @@ import setUploadFormTemplate from './templates/setUploadForm.json';
 import updatingTemplate from './templates/updating.json';
 import uploadDetailsTemplate from './templates/uploadDetails.json';
 import uploadLookupTemplate from './templates/uploadLookup.json';
+import browseLookupTemplate from './templates/browseLookup.json';
+import changeStatusFormTemplate from './templates/changeStatusForm.json';
+import deviceReportTemplate from './templates/deviceReport.json';
+import importListTemplate from './templates/importList.json';
+import uploadListTemplate from './templates/uploadList.json';
 
 export * from './ids';
 export * from './text';
@@ -258,7 +268,11 @@ export const HELP_COMMANDS: ReadonlyArray<{ usage: string; explanation: string }
     explanation: "Ask to change an upload's status. I show the upload and the change; it happens only when you confirm.",
   },
   { usage: 'set upload', explanation: 'Open a form to fill in the upload id and the status.' },
-  { usage: 'show upload <id>', explanation: "Show an upload's creation time and current status." },
+  { usage: 'list uploads', explanation: 'List the uploads, newest first, 10 at a time, each with Show and Change status.' },
+  { usage: 'list uploads <status>', explanation: 'List only the uploads with that status.' },
+  { usage: 'show upload <id>', explanation: "Show an upload and its devices: import status and errors, errors first." },
+  { usage: 'show imports', explanation: 'Show imported Autopilot devices grouped by import, imports with errors first.' },
+  { usage: 'show import <importId>', explanation: "Show one import's devices, errors first." },
   { usage: 'subscribe', explanation: 'In a team channel: post a notice here whenever an upload status changes.' },
   { usage: 'unsubscribe', explanation: 'Stop those notices in this channel.' },
   { usage: 'subscriptions', explanation: 'List the channels that receive change notices.' },
@@ -289,6 +303,11 @@ const templates = {
   notOffered: new Template(notOfferedTemplate),
   diag: new Template(diagTemplate),
   diagRequest: new Template(diagRequestTemplate),
+  uploadList: new Template(uploadListTemplate),
+  deviceReport: new Template(deviceReportTemplate),
+  importList: new Template(importListTemplate),
+  browseLookup: new Template(browseLookupTemplate),
+  changeStatusForm: new Template(changeStatusFormTemplate),
 };
 
 export function helpCard(data: HelpCardData = {}): CardAttachment {
@@ -522,6 +541,195 @@ export function notOfferedCard(data: NotOfferedCardData): CardAttachment {
   });
 }
 
+// --- browsing: lists, device reports, imports ---------------------------------------------------------------------
+
+export interface UploadListRow {
+  uploadId: string;
+  createdDateTimeUtc?: CardTime;
+  status: ReportedStatus;
+  /** Device identities in the upload, when Graph returned them. */
+  deviceCount?: number;
+}
+
+export interface UploadListCardData {
+  /** The status the list is filtered on, if any. */
+  status?: CardUploadStatus;
+  rows: readonly UploadListRow[];
+  /** The page shown, from 1. */
+  page: number;
+  /** The command that produced the list (`list uploads error`), carried back with the page token. */
+  command: string;
+  /** Sealed page token for Show more; absent on the last page. */
+  pageToken?: string;
+}
+
+const STATUS_COLORS: Readonly<Record<string, string>> = { complete: 'Good', error: 'Attention', pending: 'Warning', partial: 'Warning' };
+
+export function uploadListCard(data: UploadListCardData): CardAttachment {
+  const filtered = data.status && isCardUploadStatus(data.status) ? data.status : undefined;
+  const rows = data.rows.map((row) => {
+    const time = row.createdDateTimeUtc === undefined ? undefined : cardTime(row.createdDateTimeUtc);
+    return {
+      uploadId: id(row.uploadId),
+      created: time ? `Created {{DATE(${time.utc}, SHORT)}} {{TIME(${time.utc})}}` : 'Created: unknown',
+      statusTitle: statusText(row.status),
+      statusColor: STATUS_COLORS[row.status] ?? 'Default',
+      devices: typeof row.deviceCount === 'number' ? plural(row.deviceCount, 'device') : 'devices not listed',
+    };
+  });
+  const token = text(data.pageToken, 4096);
+  const page = Number.isInteger(data.page) && data.page > 0 ? data.page : 1;
+  return render(templates.uploadList, {
+    title: filtered ? `Autopilot uploads: ${STATUS_INFO[filtered].title}` : 'Autopilot uploads',
+    subtitle: `Newest first, page ${page}. Times are in your time zone.`,
+    isEmpty: rows.length === 0,
+    emptyMessage: runs(
+      filtered
+        ? [{ text: 'There are no uploads with the status ' }, { text: filtered, bold: true }, { text: page > 1 ? ' beyond the ones shown.' : '.' }]
+        : [{ text: page > 1 ? 'There are no more uploads.' : 'There are no Autopilot uploads in this tenant.' }],
+      300,
+    ),
+    rows,
+    hasMore: token !== '',
+    command: text(data.command, 100) || 'list uploads',
+    pageToken: token || ' ',
+  });
+}
+
+export interface DeviceRow {
+  serialNumber?: string | null;
+  groupTag?: string | null;
+  importStatus?: string | null;
+  errorCode?: number | null;
+  errorName?: string | null;
+}
+
+export interface DeviceErrorGroup {
+  /** deviceErrorName, or "Unnamed error" when Graph gave only a code. */
+  name: string;
+  codes: readonly number[];
+  count: number;
+}
+
+export interface DeviceReportCardData {
+  kind: 'upload' | 'import';
+  /** The upload id or the import id. */
+  subjectId: string;
+  createdDateTimeUtc?: CardTime;
+  status?: ReportedStatus;
+  total: number;
+  /** Device import statuses and how many devices have each. */
+  statusCounts: Readonly<Record<string, number>>;
+  /** Errors grouped by name, most frequent first. */
+  errorGroups: readonly DeviceErrorGroup[];
+  /** This page's rows, errors first. */
+  rows: readonly DeviceRow[];
+  /** Index of the first row shown (0-based). */
+  firstRow: number;
+  command: string;
+  pageToken?: string;
+  /** The bot read only the first devices of a larger import. */
+  truncatedAt?: number;
+}
+
+const DEVICE_STATUS_TITLES: Readonly<Record<string, string>> = {
+  unknown: 'Unknown', pending: 'Pending', partial: 'Partial', complete: 'Imported', error: 'Error',
+};
+
+export function deviceReportCard(data: DeviceReportCardData): CardAttachment {
+  const isUpload = data.kind === 'upload';
+  const statusSummary = Object.entries(data.statusCounts)
+    .filter(([, n]) => n > 0)
+    .map(([s, n]) => `${DEVICE_STATUS_TITLES[s] ?? text(s, 30)} ${n}`)
+    .join(' · ');
+  const facts = [
+    ...(isUpload && data.createdDateTimeUtc !== undefined ? [dateFact('Created', data.createdDateTimeUtc)] : []),
+    ...(isUpload && data.status !== undefined ? [textFact('Upload status', statusText(data.status))] : []),
+    textFact('Devices', data.truncatedAt ? `${data.total}+ (the first ${data.truncatedAt} are counted)` : String(data.total)),
+    ...(statusSummary ? [textFact('Import status', statusSummary)] : []),
+  ];
+  const errorGroups = data.errorGroups.map((g) => ({
+    name: text(g.name, 80) || 'Unnamed error',
+    detail: ` (${g.codes.length ? g.codes.join(', ') : 'no code'}): ${plural(g.count, 'device')}`,
+  }));
+  const rows = data.rows.map((r) => {
+    const isError = r.importStatus === 'error' || (typeof r.errorCode === 'number' && r.errorCode !== 0);
+    const errorText = isError ? ` — ${typeof r.errorCode === 'number' ? `${r.errorCode} ` : ''}${text(r.errorName ?? undefined, 80) || 'unnamed error'}` : '';
+    return {
+      serial: text(r.serialNumber ?? undefined, 60) || 'no serial number',
+      groupTag: r.groupTag ? `  ${text(r.groupTag, 80)}` : '  no group tag',
+      importStatus: DEVICE_STATUS_TITLES[r.importStatus ?? 'unknown'] ?? (text(r.importStatus ?? undefined, 30) || 'Unknown'),
+      statusColor: STATUS_COLORS[r.importStatus ?? ''] ?? 'Default',
+      error: errorText || ' ',
+    };
+  });
+  const token = text(data.pageToken, 4096);
+  const first = Math.max(0, Math.floor(data.firstRow));
+  return render(templates.deviceReport, {
+    heading: isUpload ? 'Autopilot device identity upload' : 'Autopilot import',
+    subjectId: id(data.subjectId),
+    facts,
+    hasErrors: errorGroups.length > 0,
+    errorGroups,
+    isEmpty: rows.length === 0,
+    emptyMessage: first > 0 ? 'There are no more devices.' : isUpload ? 'This upload has no device identities.' : 'No imported devices carry this import id.',
+    rowsHeading: `Devices ${first + 1}–${first + rows.length} of ${data.total}${data.truncatedAt ? '+' : ''}, errors first`,
+    rows,
+    hasNote: !isUpload,
+    note: isUpload ? ' ' : 'Device identities carry no import date, so they are in the order Graph lists them, errors first.',
+    hasMore: token !== '',
+    command: text(data.command, 100) || 'help',
+    pageToken: token || ' ',
+    canChangeStatus: isUpload,
+  });
+}
+
+export interface ImportGroupView {
+  importId: string;
+  total: number;
+  statusCounts: Readonly<Record<string, number>>;
+  errorGroups: readonly DeviceErrorGroup[];
+}
+
+export interface ImportListCardData {
+  /** Imports with errors first, otherwise in the order Graph listed their devices. */
+  groups: readonly ImportGroupView[];
+  pageToken?: string;
+  page: number;
+}
+
+export function importListCard(data: ImportListCardData): CardAttachment {
+  const groups = data.groups.map((g) => {
+    const errors = g.statusCounts.error ?? 0;
+    const others = Object.entries(g.statusCounts)
+      .filter(([s, n]) => s !== 'error' && n > 0)
+      .map(([s, n]) => `${DEVICE_STATUS_TITLES[s] ?? text(s, 30)} ${n}`);
+    const importId = text(g.importId, 60) || 'no import id';
+    return {
+      importId,
+      style: errors > 0 ? 'attention' : 'default',
+      summary: [plural(g.total, 'device'), ...(errors > 0 ? [plural(errors, 'error')] : []), ...others].join(' · '),
+      errors: g.errorGroups.map((e) => ({ name: text(e.name, 80) || 'Unnamed error', detail: ` (${e.codes.join(', ') || 'no code'}): ${e.count}` })),
+      command: `show import ${importId}`,
+    };
+  });
+  const token = text(data.pageToken, 4096);
+  const page = Number.isInteger(data.page) && data.page > 0 ? data.page : 1;
+  return render(templates.importList, {
+    subtitle: `Grouped by import, page ${page}. Imports with errors come first; device identities carry no date, so otherwise they keep the order Graph lists them in.`,
+    isEmpty: groups.length === 0,
+    emptyMessage: page > 1 ? 'There are no more imported devices.' : 'There are no imported Autopilot devices in this tenant.',
+    groups,
+    hasMore: token !== '',
+    pageToken: token || ' ',
+  });
+}
+
+/** A read command in a channel: a Show button whose invoke is where card-level SSO happens. */
+export function browseLookupCard(data: { command: string }): CardAttachment {
+  return render(templates.browseLookup, { command: required(text(data.command, 100), 'command') });
+}
+
 const DIAG_MARKS: Readonly<Record<DiagOutcome, { mark: string; color: string }>> = {
   ok: { mark: '✓', color: 'Good' },
   failed: { mark: '✗', color: 'Attention' },
@@ -563,6 +771,44 @@ export function diagRequestCard(data: DiagRequestCardData): CardAttachment {
     requesterMri: required(data.requesterMri, 'requesterMri'),
     askedAt: String(Number.isFinite(data.askedAt) ? data.askedAt : 0),
   });
+}
+
+export interface ChangeStatusFormCardData {
+  /** Prefill of the picker (a valid id). */
+  uploadId?: string;
+  /** Static choices: the fallback for clients without dynamic typeahead (at most 15 are kept). */
+  choices: readonly UploadListRow[];
+  status?: CardUploadStatus;
+  problem?: string | RichText;
+}
+
+/** The status form with an upload picker: typeahead (`Data.Query` dataset `uploads`) plus a plain id input. */
+export function changeStatusFormCard(data: ChangeStatusFormCardData): CardAttachment {
+  const problem = runs(data.problem, 600);
+  const choices = data.choices.slice(0, 15).map((row) => ({ title: uploadChoiceTitle(row), value: id(row.uploadId) }));
+  const pick = text(data.uploadId, 40);
+  if (pick && !choices.some((c) => c.value === pick)) choices.unshift({ title: pick, value: pick });
+  return render(templates.changeStatusForm, {
+    hasProblem: problem.length > 0,
+    problem,
+    pickValue: pick,
+    uploadChoices: choices,
+    exampleId: EXAMPLE_UPLOAD_ID,
+    idRegex: UPLOAD_ID_INPUT_REGEX,
+    idErrorMessage: `Paste an upload id, a GUID like ${EXAMPLE_UPLOAD_ID}, or pick one above.`,
+    status: data.status && isCardUploadStatus(data.status) ? data.status : '',
+    statusChoices: CARD_UPLOAD_STATUSES.map((value) => ({ title: STATUS_INFO[value].title, value })),
+  });
+}
+
+/** How an upload reads in a picker: id, status and creation date (plain text: choice titles are not Markdown). */
+export function uploadChoiceTitle(row: UploadListRow): string {
+  const time = row.createdDateTimeUtc === undefined ? undefined : cardTime(row.createdDateTimeUtc);
+  return `${id(row.uploadId)} · ${statusText(row.status)}${time ? ` · ${time.utc.slice(0, 10)}` : ''}`;
+}
+
+function plural(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
 }
 
 // --- helpers -----------------------------------------------------------------------------------------------------

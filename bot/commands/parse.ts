@@ -3,7 +3,10 @@
  *
  *   set upload <id> [to] <status>    ask to change an upload's status (confirmed on a card)
  *   set upload [<id>] [to <status>]  with parts missing: open the form, prefilled with what was given
- *   show upload <id>                 show one upload
+ *   show upload <id>                 show one upload and its device identities
+ *   list uploads [<status>]          the uploads, newest first, optionally of one status
+ *   show imports                     imported device identities, grouped by import
+ *   show import <importId>           one import's device identities
  *   help | sign out | subscribe | unsubscribe | subscriptions | diag
  *
  * Text arrives after botbuilder removed the bot's @mention, so it may still carry whitespace, `&nbsp;`, a leading
@@ -29,6 +32,9 @@ export type Command =
   /** `set upload` with parts missing; `problem` says what was wrong with a part that was given. */
   | { kind: 'openForm'; uploadId?: string; status?: UploadStatus; problem?: RichText }
   | { kind: 'show'; uploadId: string }
+  | { kind: 'listUploads'; status?: UploadStatus }
+  | { kind: 'showImports' }
+  | { kind: 'showImport'; importId: string }
   | { kind: 'help' }
   | { kind: 'signOut' }
   | { kind: 'subscribe' }
@@ -130,6 +136,12 @@ export function formatCommand(command: Command): string {
       return ['set upload', command.uploadId, command.status && `to ${command.status}`].filter(Boolean).join(' ');
     case 'show':
       return `show upload ${command.uploadId}`;
+    case 'listUploads':
+      return command.status ? `list uploads ${command.status}` : 'list uploads';
+    case 'showImports':
+      return 'show imports';
+    case 'showImport':
+      return `show import ${command.importId}`;
     case 'signOut':
       return 'sign out';
     default:
@@ -160,7 +172,8 @@ export function parseCommand(text: string): Command | ParseFailure {
  */
 export function parseFormSubmission(value: unknown): Extract<Command, { kind: 'setStatus' | 'openForm' }> {
   const record = typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : {};
-  const rawId = stringField(record[FORM_INPUTS.uploadId]);
+  // The change-status form has a picker and a paste field: a pasted id wins, else the picked one.
+  const rawId = stringField(record[FORM_INPUTS.uploadId]) || stringField(record[FORM_INPUTS.uploadPick]);
   const rawStatus = stringField(record[FORM_INPUTS.status]);
   const uploadId = normaliseUploadId(rawId);
   const status = parseStatus(rawStatus);
@@ -216,6 +229,7 @@ const COMMAND_WORDS: Readonly<Record<string, string>> = {
   help: 'help',
   set: 'set',
   show: 'show',
+  list: 'list',
   subscribe: 'subscribe',
   unsubscribe: 'unsubscribe',
   subscriptions: 'subscriptions',
@@ -230,6 +244,9 @@ const COMMAND_SYNONYMS: Readonly<Record<string, string>> = {
   view: 'show',
   display: 'show',
   status: 'show',
+  ls: 'list',
+  find: 'list',
+  browse: 'list',
   update: 'set',
   change: 'set',
   mark: 'set',
@@ -240,6 +257,7 @@ const COMMAND_SYNONYMS: Readonly<Record<string, string>> = {
 const USAGE: Readonly<Record<string, string>> = {
   set: 'set upload <id> to <status>',
   show: 'show upload <id>',
+  list: 'list uploads',
 };
 
 function parseWords(words: string[], suggestCorrections: boolean): Command | ParseFailure {
@@ -249,6 +267,7 @@ function parseWords(words: string[], suggestCorrections: boolean): Command | Par
   if (first === 'help' || first === '?') return { kind: 'help' };
   if (first === 'set') return parseSet(rest);
   if (first === 'show') return parseShow(rest);
+  if (first === 'list') return parseList(rest);
 
   // Two-word spellings (`sign out`, `log out`, `log off`) read as one word.
   const twoWord = words.length >= 2 ? compact(`${first}${words[1]}`) : '';
@@ -264,6 +283,7 @@ function parseWords(words: string[], suggestCorrections: boolean): Command | Par
 }
 
 function parseShow(rest: string[]): Command | ParseFailure {
+  if (rest.length > 0 && /^imports?$/i.test(rest[0]!)) return parseShowImport(rest[0]!.toLowerCase() === 'imports', rest.slice(1));
   const args = rest.length > 0 && /^uploads?$/i.test(rest[0]!) ? rest.slice(1) : rest;
   if (args.length === 0) {
     return failure('syntax', rich`${word('show upload')} needs the id of the upload to show.`, USAGE.show);
@@ -278,6 +298,41 @@ function parseShow(rest: string[]): Command | ParseFailure {
     );
   }
   return { kind: 'show', uploadId };
+}
+
+/** `show imports` (all of them) or `show import <importId>` (one); `show imports <id>` reads as the latter. */
+function parseShowImport(plural: boolean, args: string[]): Command | ParseFailure {
+  if (args.length === 0) {
+    return plural ? { kind: 'showImports' } : failure('syntax', rich`${word('show import')} needs the id of the import to show, or type ${word('show imports')} for all of them.`, 'show imports');
+  }
+  const importId = normaliseUploadId(args[0]!);
+  if (!importId) return failure('badId', badIdMessage(args[0]!, 'import'));
+  if (args.length > 1) {
+    return failure(
+      'syntax',
+      rich`${word('show import')} takes only an import id, but more followed it: ${typed(args.slice(1).join(' '))}.`,
+      formatCommand({ kind: 'showImport', importId }),
+    );
+  }
+  return { kind: 'showImport', importId };
+}
+
+/** `list uploads` and `list uploads <status>` (`list` alone and `list upload` mean the same). */
+function parseList(rest: string[]): Command | ParseFailure {
+  let args = rest;
+  if (args.length > 0 && /^uploads?$/i.test(args[0]!)) {
+    args = args.slice(1);
+  } else if (args.length > 0 && /^imports?$/i.test(args[0]!)) {
+    return failure('syntax', rich`Imports are listed with ${word('show imports')}.`, 'show imports');
+  } else if (args.length > 0 && !parseStatus(args.join(' '))) {
+    return failure('syntax', rich`${word('list')} must be followed by ${word('uploads')}, not ${typed(args[0]!)}.`, USAGE.list);
+  }
+  if (args.length === 0) return { kind: 'listUploads' };
+  const statusText = args.join(' ');
+  const status = parseStatus(statusText);
+  if (status) return { kind: 'listUploads', status };
+  const suggested = suggestStatus(statusText);
+  return failure('badStatus', badStatusMessage(statusText), suggested ? formatCommand({ kind: 'listUploads', status: suggested }) : USAGE.list);
 }
 
 const STATUS_SEPARATORS = new Set(['to', 'as', '=', '->', '\u2192']);
@@ -386,9 +441,9 @@ export function badStatusMessage(statusText: string): RichText {
     : rich`${typed(statusText)} is not a status — the statuses are ${STATUS_LIST}.`;
 }
 
-export function badIdMessage(idText: string): RichText {
+export function badIdMessage(idText: string, what: 'upload' | 'import' = 'upload'): RichText {
   const detail = idDetail(idText);
-  return rich`${typed(idText)} is not a valid upload id${detail ? rich` (${detail})` : ''} — an upload id is a GUID like ${word(EXAMPLE_UPLOAD_ID)}.`;
+  return rich`${typed(idText)} is not a valid ${what} id${detail ? rich` (${detail})` : ''} — an ${what} id is a GUID like ${word(EXAMPLE_UPLOAD_ID)}.`;
 }
 
 /** Why an attempted GUID is not one, when it looks like an attempt at all (hex digits and dashes). */

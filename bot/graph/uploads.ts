@@ -120,18 +120,29 @@ export class UploadsClient {
     }, target === 'uploads');
   }
 
-  list(opts: { top?: number } = {}): Promise<Page<Upload>> {
+  /**
+   * A page of uploads, newest first; `status` filters on Graph's side; `nextLink` (an `@odata.nextLink` this
+   * client returned, checked by the caller) continues a listing.
+   */
+  list(opts: { top?: number; status?: UploadStatus; withDevices?: boolean; nextLink?: string } = {}): Promise<Page<Upload & { deviceIdentities?: DeviceIdentity[] }>> {
     return this.call(async (budget) => {
-      let req = this.request(UPLOADS, budget);
-      if (opts.top) req = req.top(opts.top);
-      const body = (await req.get()) as { value: Upload[]; '@odata.nextLink'?: string };
+      let req = this.request(opts.nextLink ?? UPLOADS, budget);
+      if (!opts.nextLink) {
+        req = req.orderby('createdDateTimeUtc desc');
+        if (opts.top) req = req.top(opts.top);
+        if (opts.status) req = req.filter(`status eq '${opts.status}'`);
+        if (opts.withDevices) req = req.expand('deviceIdentities');
+      }
+      const body = (await req.get()) as { value: Array<Upload & { deviceIdentities?: DeviceIdentity[] }>; '@odata.nextLink'?: string };
       return { items: body.value, nextLink: body['@odata.nextLink'] };
     }, true);
   }
 
-  deviceIdentities(id: string): Promise<Page<DeviceIdentity>> {
+  deviceIdentities(id: string, opts: { top?: number; nextLink?: string } = {}): Promise<Page<DeviceIdentity>> {
     return this.call(async (budget) => {
-      const body = (await this.request(`${UPLOADS}/${encodeURIComponent(id)}/deviceIdentities`, budget).get()) as {
+      let req = this.request(opts.nextLink ?? `${UPLOADS}/${encodeURIComponent(id)}/deviceIdentities`, budget);
+      if (!opts.nextLink && opts.top) req = req.top(opts.top);
+      const body = (await req.get()) as {
         value: DeviceIdentity[];
         '@odata.nextLink'?: string;
       };
@@ -149,7 +160,7 @@ export class UploadsClient {
     }, true);
   }
 
-  private request(path: string, budget: Budget): GraphRequest {
+  protected request(path: string, budget: Budget): GraphRequest {
     const baseDelay = this.options.retryDelaySeconds ?? 1;
     // A retry that would sleep past the operation's deadline only turns Graph's real answer
     // (429, 503) into a timeout: give up retrying and report what Graph said.
@@ -162,7 +173,7 @@ export class UploadsClient {
   }
 
   /** `uploads`: the operation reads or writes the uploads collection (what `offerings` records). */
-  private async call<T>(op: (budget: Budget) => Promise<T>, uploads = false): Promise<T> {
+  protected async call<T>(op: (budget: Budget) => Promise<T>, uploads = false): Promise<T> {
     const controller = new AbortController();
     const deadline = Date.now() + this.options.timeoutMs;
     let timer: NodeJS.Timeout | undefined;
@@ -192,7 +203,7 @@ export class UploadsClient {
 }
 
 /** One operation's abort signal and deadline (epoch ms), shared by its requests and their retries. */
-interface Budget {
+export interface Budget {
   signal: AbortSignal;
   deadline: number;
 }

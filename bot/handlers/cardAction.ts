@@ -15,7 +15,6 @@ import {
 import { helpCard, noticeCard } from '../../cards';
 import * as views from '../views';
 import { CARD_VERBS } from '../../cards/ids';
-import { normaliseUploadId } from '../commands/parse';
 import { decideClaim } from '../changes/claims';
 import type { ConfirmResult } from '../changes/service';
 import { type BotError, isBotError } from '../errors';
@@ -25,6 +24,7 @@ import { actorOf } from '../teams/activity';
 import { turnAnswered } from '../teams/turnDone';
 import { setOutcome } from '../teams/bot';
 import { diagCardFor, diagRefreshExpired, isChannel } from './diag';
+import { browseAction, changeStatusAction, showUploadAction } from './browse';
 import { badRequest, cardForError, cardResponse, messageResponse, sendCard, sendNotice } from './respond';
 
 /** What a verb decided; rendered as an invoke response or, for Action.Submit, as messages. */
@@ -144,7 +144,11 @@ async function showSubmitted(context: TurnContext, result: Outcome): Promise<voi
 async function decide(context: TurnContext, services: Services, input: ActionInput): Promise<Outcome> {
   switch (input.verb) {
     case CARD_VERBS.showUpload:
-      return show(services, input);
+      return showUploadAction(services, input);
+    case CARD_VERBS.browse:
+      return browseAction(services, input);
+    case CARD_VERBS.changeStatus:
+      return changeStatusAction(services, input);
     case CARD_VERBS.refreshChange:
       return refresh(services, input);
     case CARD_VERBS.confirmChange:
@@ -155,19 +159,6 @@ async function decide(context: TurnContext, services: Services, input: ActionInp
       return diag(context, services, input);
     default:
       return { kind: 'bad', message: 'This card action is not one this bot knows.' };
-  }
-}
-
-async function show(services: Services, { data, credential }: ActionInput): Promise<Outcome> {
-  const uploadId = typeof data.uploadId === 'string' ? normaliseUploadId(data.uploadId) : undefined;
-  if (!uploadId) return { kind: 'bad', message: 'The card did not carry a valid upload id.' };
-  if (!credential) return { kind: 'signIn' };
-  try {
-    const client = services.uploads(credential);
-    const [upload, devices] = await Promise.all([client.get(uploadId), client.deviceIdentities(uploadId).catch(() => undefined)]);
-    return { kind: 'card', card: views.details(upload, devices?.items.length), outcome: 'shown' };
-  } catch (err) {
-    return { kind: 'card', card: cardForError(err), outcome: `graph-error:${(err as BotError).code}` };
   }
 }
 

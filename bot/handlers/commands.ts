@@ -11,11 +11,12 @@ import type { Requester } from '../state/changes';
 import { whereOf, scopeOf } from '../teams/activity';
 import { setOutcome } from '../teams/bot';
 import { diagCardFor } from './diag';
+import { type BrowseCommand, isBrowseCommand, runBrowseCommand } from './browse';
 import { cardForError, sendCard } from './respond';
 
-export type GraphCommand = Extract<Command, { kind: 'setStatus' } | { kind: 'show' } | { kind: 'diag' }>;
+export type GraphCommand = Extract<Command, { kind: 'setStatus' } | { kind: 'diag' }> | BrowseCommand;
 
-export const needsGraph = (c: Command): c is GraphCommand => c.kind === 'setStatus' || c.kind === 'show' || c.kind === 'diag';
+export const needsGraph = (c: Command): c is GraphCommand => c.kind === 'setStatus' || c.kind === 'diag' || isBrowseCommand(c);
 
 export async function runGraphCommand(
   context: TurnContext,
@@ -29,14 +30,12 @@ export async function runGraphCommand(
     setOutcome(context, 'diag');
     return;
   }
+  if (isBrowseCommand(command)) {
+    await runBrowseCommand(context, services, command, actor, credential);
+    return;
+  }
   const client = services.uploads(credential);
   try {
-    if (command.kind === 'show') {
-      const [upload, devices] = await Promise.all([client.get(command.uploadId), client.deviceIdentities(command.uploadId).catch(() => undefined)]);
-      await sendCard(context, views.details(upload, devices?.items.length));
-      setOutcome(context, 'shown');
-      return;
-    }
     const upload = await client.get(command.uploadId);
     const change = await services.changes.create({
       uploadId: upload.id,

@@ -3,9 +3,9 @@
  * fallback of Universal Action buttons for clients without them).
  */
 import { TurnContext } from 'botbuilder';
-import { helpCard, setUploadFormCard, uploadLookupCard } from '../../cards';
+import { browseLookupCard, helpCard, setUploadFormCard, uploadLookupCard } from '../../cards';
 import { CARD_VERBS, SUBMIT_ACTIONS } from '../../cards/ids';
-import { type Command, parseCommand, parseFormSubmission } from '../commands/parse';
+import { type Command, formatCommand, parseCommand, parseFormSubmission } from '../commands/parse';
 import type { Services } from '../services';
 import * as views from '../views';
 import { actorOf, scopeOf } from '../teams/activity';
@@ -86,7 +86,7 @@ export async function dispatch(context: TurnContext, services: Services, command
   }
   if (scope === 'channel' && command.kind === 'show') {
     // No message-level SSO in channels: offer a button whose click does card-level SSO.
-    await sendCard(context, uploadLookupCard({ uploadId: command.uploadId }));
+    await sendCard(context, command.kind === 'show' ? uploadLookupCard({ uploadId: command.uploadId }) : browseLookupCard({ command: formatCommand(command) }));
     setOutcome(context, 'lookup-button');
     return;
   }

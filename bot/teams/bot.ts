@@ -11,6 +11,7 @@ import {
 } from 'botbuilder';
 import { handleCardAction } from '../handlers/cardAction';
 import { handleBotInstalled, handleBotRemoved, handleChannelEvent, handleTeamEvent } from '../handlers/installation';
+import { handleSearch } from '../handlers/browse';
 import { handleMessage } from '../handlers/message';
 import { handleTokenExchange } from '../handlers/tokenExchange';
 import { handleSigninFailure } from '../handlers/signinFailure';
@@ -155,6 +156,9 @@ export class UploadsBot extends TeamsActivityHandler {
         return handleVerifyState(context, this.services);
       case 'signin/failure':
         return handleSigninFailure(context, this.services);
+      case 'application/search':
+        // The upload picker's typeahead (Input.ChoiceSet choices.data, dataset "uploads").
+        return handleSearch(context, this.services);
       case 'adaptiveCard/action': {
         // Universal Actions carry their outcome in the body ({statusCode, type, value}); the HTTP
         // status stays 200, as Microsoft's Teams samples send it (CreateInvokeResponse) — botbuilder

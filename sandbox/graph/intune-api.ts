@@ -63,7 +63,7 @@ const WRITE_SCOPES = [GRAPH_SCOPES.readWrite] as const;
 /** Intune's server-side page size when the caller sends no $top (not documented; large enough for the sandbox). */
 const DEFAULT_PAGE_SIZE = 1000;
 
-const SUPPORTED_QUERY_OPTIONS = new Set(['$top', '$skiptoken', '$select', '$expand', '$filter']);
+const SUPPORTED_QUERY_OPTIONS = new Set(['$top', '$skiptoken', '$select', '$expand', '$filter', '$orderby']);
 
 export interface IntuneOptions {
   /** Which paths exist (schema.ts); default `documented`. */
@@ -139,7 +139,12 @@ export class IntuneApi {
     if (r.kind === 'identities' || r.kind === 'identity') return this.readIdentities(r, store, options, req, ctx, route);
 
     if (r.kind === 'uploads') {
-      const page = paginate(store.list(), options, `${base}/deviceManagement/${COLLECTION_SEGMENT}`);
+      let uploads = store.list().filter((u) => (options.uploadFilter ?? []).every((clause) => clause(u)));
+      if (options.orderBy) {
+        const sign = options.orderBy.desc ? -1 : 1;
+        uploads = uploads.map((u, i) => ({ u, i, t: Date.parse(u.createdDateTimeUtc) })).sort((a, b) => sign * (a.t - b.t) || a.i - b.i).map((x) => x.u);
+      }
+      const page = paginate(uploads, options, `${base}/deviceManagement/${COLLECTION_SEGMENT}`);
       if (!page.ok) return graphError(ctx, 400, 'BadRequest', page.message);
       return odata(200, {
         '@odata.context': contextBase + contextSuffix(options),
@@ -269,6 +274,10 @@ interface QueryOptions {
   filter?: FilterClause[];
   /** The $filter text as sent, for the next page's link. */
   filterText?: string;
+  /** Uploads: `status eq '…'` clauses. */
+  uploadFilter?: Array<(u: Upload) => boolean>;
+  /** Uploads: `$orderby=createdDateTimeUtc [asc|desc]`. */
+  orderBy?: { desc: boolean; text: string };
 }
 
 /** One `property eq 'value'` clause of a $filter. */
@@ -342,12 +351,29 @@ function readQueryOptions(query: URLSearchParams, resource: Resource): { ok: tru
     if (unknown) return notFound(unknown);
   }
   const filterText = get('$filter');
-  if (filterText !== null) {
+  if (filterText !== null && resource.kind === 'uploads') {
+    // Uploads: equality on status, as for the other Intune enrollment collections.
+    const clauses: Array<(u: Upload) => boolean> = [];
+    for (const part of filterText.split(/\s+and\s+/i)) {
+      const match = /^\s*status\s+eq\s+'([A-Za-z]+)'\s*$/i.exec(part);
+      if (!match) return { ok: false, message: `The query option '$filter' supports only status eq '<status>' on uploads, not '${part.trim()}'.` };
+      const wanted = match[1]!;
+      clauses.push((u) => u.status === wanted);
+    }
+    options.uploadFilter = clauses;
+    options.filterText = filterText;
+  } else if (filterText !== null) {
     if (resource.kind !== 'identities') return { ok: false, message: `The query option '$filter' is not supported by the sandbox Graph stand-in on this resource.` };
     const parsed = parseFilter(filterText);
     if (!Array.isArray(parsed)) return { ok: false, message: parsed.message };
     options.filter = parsed;
     options.filterText = filterText;
+  }
+  const orderText = get('$orderby');
+  if (orderText !== null) {
+    const match = /^\s*createdDateTimeUtc(?:\s+(asc|desc))?\s*$/i.exec(orderText);
+    if (resource.kind !== 'uploads' || !match) return { ok: false, message: `The $orderby value '${orderText}' is not supported by the sandbox Graph stand-in (only createdDateTimeUtc asc|desc on uploads).` };
+    options.orderBy = { desc: match[1]?.toLowerCase() === 'desc', text: orderText };
   }
   const expand = get('$expand');
   if (expand !== null) {
@@ -381,6 +407,7 @@ function paginate<T>(
     ...(options.select ? [`$select=${options.select.join(',')}`] : []),
     ...(options.expandDevices ? [`$expand=${DEVICES_SEGMENT}`] : []),
     ...(options.filterText !== undefined ? [`$filter=${encodeURIComponent(options.filterText)}`] : []),
+    ...(options.orderBy ? [`$orderby=${encodeURIComponent(options.orderBy.text)}`] : []),
     `$skiptoken=${encodeSkipToken(next)}`,
   ];
   return { ok: true, items: page, nextLink: `${collectionUrl}?${params.join('&')}` };

@@ -142,7 +142,8 @@ export function gatherInputs(
         const n = Number(value);
         if (!Number.isFinite(n) || (el.min !== undefined && n < el.min) || (el.max !== undefined && n > el.max)) return refuse(`${def.id} is out of range`);
       }
-      if (def.type === 'Input.ChoiceSet' && !el.isMultiSelect && el.choiceSet === undefined && Array.isArray(el.choices)) {
+      // A dynamic typeahead (choices.data) accepts what the search offered, not only the static choices.
+      if (def.type === 'Input.ChoiceSet' && !el.isMultiSelect && el.choiceSet === undefined && el['choices.data'] === undefined && Array.isArray(el.choices)) {
         if (!el.choices.some((c: Card) => c.value === value)) return refuse(`${def.id} is not one of the choices`);
       }
     }

@@ -11,6 +11,7 @@ import {
   effectiveAction,
   findAction,
   gatherInputs,
+  inputsOf,
   mergeData,
   oauthCardOf,
   type BlockedInput,
@@ -19,7 +20,7 @@ import {
   type InputValues,
 } from './cards';
 import type { TeamsClient } from './client';
-import type { ActionOutcome, ChatMessage, SignInPrompt, TurnResult, ViewOptions } from './clientTypes';
+import type { ActionOutcome, ChatMessage, SearchResult, SignInPrompt, TurnResult, ViewOptions } from './clientTypes';
 import type { Delivery } from './delivery';
 import { baseConversationId } from './ids';
 import type { Activity, Conversation, StoredMessage } from './world';
@@ -196,6 +197,27 @@ export class ChatView {
       const r = await this.client.runExecute(this, message, action, mergeData(action.data, {}), 'automatic');
       return { delivery: r.delivery, action: r.outcome, signIn: r.signIn };
     });
+  }
+
+  /**
+   * Types into a dynamic typeahead (`Input.ChoiceSet` with `choices.data` `Data.Query`): the client sends
+   * `application/search` with `{ queryText, dataset, queryOptions: { skip, top } }` and shows at most 15 results.
+   */
+  async search(target: string | ChatMessage | Card, inputId: string, queryText: unknown, opts: { skip?: number; top?: number } = {}): Promise<SearchResult> {
+    const { message, card } = this.resolve(target);
+    const input = inputsOf(card).find((i) => i.id === inputId);
+    const query = input?.element['choices.data'];
+    if (!input || input.type !== 'Input.ChoiceSet' || query?.type !== 'Data.Query') throw new Error(`input "${inputId}" is not a dynamic typeahead`);
+    const value = { queryText, dataset: query.dataset, queryOptions: { skip: opts.skip ?? 0, top: opts.top ?? query.count ?? 15 } };
+    const { delivery } = await this.client.invoke(this, 'application/search', value, 'search', { replyToId: message.id, threadId: message.threadId });
+    const body = delivery.body as { statusCode?: number; type?: string; value?: { results?: Array<{ title: string; value: string }>; code?: string; message?: string } } | undefined;
+    const ok = delivery.status === 200 && body?.statusCode === 200 && body.type === 'application/vnd.microsoft.search.searchResponse';
+    return {
+      status: body?.statusCode ?? delivery.status,
+      body,
+      choices: ok ? (body!.value?.results ?? []).slice(0, 15) : [],
+      ...(ok ? {} : { error: { code: body?.value?.code, message: body?.value?.message } }),
+    };
   }
 
   /** Sends an arbitrary invoke from this person (edge cases). */

@@ -12,7 +12,7 @@ export interface SsoTokenSource {
   mintSsoToken(user: SandboxUser | UserKey, opts?: { audience?: string }): Promise<string>;
 }
 
-export type InvokeReason = 'execute' | 'refresh' | 'message-sso' | 'card-sso' | 'verifyState' | 'sign-in-state' | 'signin-failure' | 'raw';
+export type InvokeReason = 'execute' | 'refresh' | 'message-sso' | 'card-sso' | 'verifyState' | 'sign-in-state' | 'signin-failure' | 'search' | 'raw';
 
 /** Every invoke a client sent, with the bot's answer. */
 export interface InvokeRecord {
@@ -116,4 +116,13 @@ export interface ViewOptions {
   /** false = a client without Universal Actions: Action.Execute falls back, no refresh. */
   universalActions?: boolean;
   client?: Partial<ClientInfo>;
+}
+
+/** What a dynamic typeahead showed: the choices (at most 15, as Teams shows), or the bot's error. */
+export interface SearchResult {
+  status: number;
+  /** The invoke response body (`application/vnd.microsoft.search.searchResponse` or an error). */
+  body: unknown;
+  choices: Array<{ title: string; value: string }>;
+  error?: { code?: string; message?: string };
 }

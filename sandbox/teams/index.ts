@@ -35,7 +35,7 @@ import { WorkTracker } from './workTracker';
 import { World, type Activity, type Conversation, type Team } from './world';
 
 export type { ChannelAuth } from './channelSigning';
-export type { ActionOutcome, ChatMessage, InvokeRecord, SignInPrompt, SsoTokenSource, TurnResult, ViewOptions } from './clientTypes';
+export type { ActionOutcome, ChatMessage, InvokeRecord, SearchResult, SignInPrompt, SsoTokenSource, TurnResult, ViewOptions } from './clientTypes';
 export type { ChatView } from './chatView';
 export type { ConnectorCall, ConnectorOperation, SentRecord } from './connectorApi';
 export type { Delivery } from './delivery';

@@ -131,6 +131,37 @@ describe('npm start + the Agents Playground in Chromium', () => {
     expect(await uploadStatus(SEED.error)).toBe('error');
   });
 
+  it('personal chat: list uploads → Change status → the prefilled form → Confirm, without typing an id', async () => {
+    expect(await uploadStatus(SEED.noUpload)).toBe('noUpload');
+    await page.getByText('Personal Chat', { exact: true }).first().click();
+    await composer().click();
+    await page.keyboard.type('list uploads');
+    await page.keyboard.press('Enter');
+    await page.getByText(SEED.noUpload).last().waitFor({ timeout: UI_WAIT });
+    await shot('4a-list-uploads');
+    // Rows are newest first: the large import, then the noUpload one.
+    const changeButtons = page.getByRole('button', { name: 'Change status', exact: true });
+    await changeButtons.nth(1).click();
+    await page.getByText("Change an upload's status").last().waitFor({ timeout: UI_WAIT });
+    await shot('4b-change-status-form');
+    const select = page.locator('select').last();
+    if ((await page.locator('select').count()) > 0) {
+      await select.selectOption('pending');
+    } else {
+      await page.getByRole('combobox', { name: /New status/ }).last().click();
+      await page.getByRole('option', { name: 'Pending', exact: true }).click();
+    }
+    await page.getByRole('button', { name: 'Review change', exact: true }).last().click();
+    const confirm = page.getByRole('button', { name: 'Confirm', exact: true });
+    await confirm.waitFor({ timeout: UI_WAIT });
+    await expect(page.getByText('Confirm the status change').last().isVisible()).resolves.toBe(true);
+    await shot('4c-confirmation-from-list');
+    await confirm.click();
+    await page.getByText('Upload status changed').last().waitFor({ timeout: UI_WAIT });
+    await shot('4d-updated-from-list');
+    expect(await uploadStatus(SEED.noUpload)).toBe('pending');
+  });
+
   it('team channel with an @mention: the requester’s refreshed card → Confirm → updated, and Graph changed', async () => {
     expect(await uploadStatus(SEED.docExample)).toBe('pending');
     await page.getByText('General', { exact: true }).first().click();

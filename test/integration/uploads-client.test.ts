@@ -68,13 +68,16 @@ describe('as the signed-in user, through on-behalf-of', () => {
     const { uploads } = await clientFor('alex');
     const first = await uploads.list({ top: 2 });
     expect(first.items).toHaveLength(2);
-    expect(first.nextLink).toMatch(new RegExp(`^${s.graph.url}/v1\\.0${UPLOADS}\\?\\$top=2&\\$skiptoken=`));
+    // Newest first: the bot asks Graph to order by creation time, and the next link keeps the order.
+    expect(first.nextLink).toMatch(new RegExp(`^${s.graph.url}/v1\\.0${UPLOADS}\\?\\$top=2&\\$orderby=createdDateTimeUtc%20desc&\\$skiptoken=`));
 
     const all = await uploads.list();
     expect(all.nextLink).toBeUndefined();
     expect(all.items.map((u) => u.id).sort()).toEqual([SEED.docExample, SEED.complete, SEED.pending, SEED.error, SEED.noUpload, SEED.large].sort());
     expect(all.items.map((u) => u.id)).toEqual(expect.arrayContaining(first.items.map((u) => u.id)));
-    expect(s.graph.requests().map((r) => r.query)).toEqual(['$top=2', undefined]);
+    expect(s.graph.requests().map((r) => r.query)).toEqual(['$orderby=createdDateTimeUtc%20desc&$top=2', '$orderby=createdDateTimeUtc%20desc']);
+    // Newest first, as Graph ordered them.
+    expect(all.items.map((u) => u.id)).toEqual([SEED.large, SEED.noUpload, SEED.error, SEED.pending, SEED.complete, SEED.docExample]);
   });
 
   test('deviceIdentities returns the devices of one upload', async () => {

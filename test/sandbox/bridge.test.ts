@@ -203,6 +203,21 @@ describe('Playground bridge with the real bot', () => {
     expect(actionsOf(confirmation.card)).toContain('"title":"Confirm"');
   });
 
+  it('typeahead: an application/search invoke from the Playground reaches the bot signed, and its search response comes back', async () => {
+    await start('alex');
+    await say('alex', 'list uploads'); // signs Alex in (message-level SSO through the bridge)
+    const answer = await post(
+      fromPlayground('alex', personal('alex'), { type: 'invoke', name: 'application/search', value: { queryText: SEED.pending.slice(0, 6), dataset: 'uploads', queryOptions: { skip: 0, top: 15 } } }),
+    );
+    expect(answer.status).toBe(200);
+    expect(answer.json).toMatchObject({
+      statusCode: 200,
+      type: 'application/vnd.microsoft.search.searchResponse',
+      value: { results: [{ value: SEED.pending, title: expect.stringContaining(SEED.pending) }] },
+    });
+    expect(delivered('playground').at(-1)).toMatchObject({ activityType: 'invoke', name: 'application/search', status: 200 });
+  });
+
   it('message-level SSO in a group chat: the person whose message the card answers exchanges their token', async () => {
     await start('alex');
     const group = { id: '19:bridge-test-group@thread.v2', type: 'groupChat' as const };

@@ -89,9 +89,15 @@ describe('reading uploads', () => {
     const top = await get(`${V1}?$top=-1`);
     expect(top.status).toBe(400);
     expect(top.body.error.message).toBe("Invalid value '-1' for $top query option found. The $top query option requires a non-negative integer value.");
-    const filter = await get(`${V1}?$filter=status eq 'pending'`);
+    const filter = await get(`${V1}?$filter=createdDateTimeUtc gt 2020-01-01T00:00:00Z`);
     expect(filter.status).toBe(400);
     expect(filter.body.error.message).toContain("'$filter'");
+    const order = await get(`${V1}?$orderby=status`);
+    expect(order.status).toBe(400);
+    // What the bot's list asks for: one status, newest first.
+    const pending = await get(`${V1}?$filter=status eq 'pending'&$orderby=createdDateTimeUtc desc`);
+    expect(pending.status).toBe(200);
+    expect(pending.body.value.map((u: { id: string }) => u.id)).toEqual([SEED.pending, SEED.docExample]);
   });
 
   test('gets the API page’s example upload exactly as published', async () => {

@@ -14,6 +14,9 @@ import { ACTOR_MAX_CHARS, NOTE_MAX_CHARS } from '../../bot/http/notify';
 import { notificationCard } from '../../bot/notifications/service';
 import type { TeamRecord } from '../../bot/notifications/registry';
 import * as cards from '../../cards';
+import { summarise, groupByImport } from '../../bot/browse/report';
+import * as views from '../../bot/views';
+import type { DeviceIdentity } from '../../bot/model';
 import { plainText } from '../../cards/text';
 import type { CardSample } from './card-renderer';
 
@@ -144,6 +147,7 @@ export function cardSamples(): CardSample[] {
     cardForError(err(code, message, { serviceCode, requestId: REQUEST_ID }));
 
   return [
+    ...browseSamples(),
     ...helpSamples(),
     { template: 'help', name: 'help — the command list', card: cards.helpCard() },
     ...formSamples(),
@@ -283,6 +287,56 @@ export function cardSamples(): CardSample[] {
       template: 'changeNotification',
       name: 'changeNotification — from a channel, no previous status',
       card: notificationCard({ tenantId: TENANT, uploadId: ID, status: 'error', by: 'Alex Wilber', at: AT, where: `channel ${CHANNEL}`, source: 'bot' }),
+    },
+  ];
+}
+
+/** The read views through the bot's own views: a page of uploads, a 40-device report, imports, the picker form. */
+function browseSamples(): CardSample[] {
+  const serial = (i: number) => `8CG${String(4000 + i).padStart(6, '0')}`;
+  const devices: DeviceIdentity[] = Array.from({ length: 40 }, (_, i) => ({
+    id: `c${String(i).padStart(7, '0')}-7e1a-4b2c-8d3e-4f5a6b7c8d9e`,
+    serialNumber: serial(i),
+    groupTag: i % 2 ? 'Contoso-Field' : words(80, 'Contoso Field Operations EMEA long group tag'),
+    importId: i < 30 ? ID : OTHER_ID,
+    state:
+      i % 10 === 3 ? { deviceImportStatus: 'error', deviceErrorCode: 806, deviceErrorName: 'ZtdDeviceAlreadyAssigned' }
+      : i % 10 === 7 ? { deviceImportStatus: 'error', deviceErrorCode: 808, deviceErrorName: 'ZtdDeviceAssignedToOtherTenant' }
+      : { deviceImportStatus: 'complete', deviceErrorCode: 0, deviceErrorName: null },
+  }));
+  const uploads = Array.from({ length: 10 }, (_, i) => ({
+    id: `${String(i).padStart(8, '0')}-9524-8d63-2495-638d2495638d`,
+    createdDateTimeUtc: CREATED,
+    status: (['noUpload', 'pending', 'complete', 'error'] as const)[i % 4]!,
+    deviceIdentities: i % 3 ? devices.slice(0, i) : undefined,
+  }));
+  const token = `${'e'.repeat(600)}.${'s'.repeat(43)}`;
+  const failure = parseCommand('list uploads completed') as ParseFailure;
+  return [
+    { template: 'uploadList', name: 'uploadList — a full page with Show more', card: views.uploadList(uploads, { page: 2, command: 'list uploads', pageToken: token }) },
+    { template: 'uploadList', name: 'uploadList — empty, filtered', card: views.uploadList([], { status: 'error', page: 1, command: 'list uploads error' }) },
+    {
+      template: 'deviceReport',
+      name: 'deviceReport — upload of 40, errors first, Show more',
+      card: views.deviceReport({ kind: 'upload', upload: { id: ID, createdDateTimeUtc: CREATED, status: 'error' } }, summarise(devices), { offset: 0, pageSize: 10, command: `show upload ${ID}`, pageToken: token }),
+    },
+    {
+      template: 'deviceReport',
+      name: 'deviceReport — import, last page, truncated',
+      card: views.deviceReport({ kind: 'import', importId: OTHER_ID }, summarise(devices.slice(30)), { offset: 0, pageSize: 10, command: `show import ${OTHER_ID}`, truncatedAt: 1000 }),
+    },
+    { template: 'deviceReport', name: 'deviceReport — no devices', card: views.deviceReport({ kind: 'import', importId: OTHER_ID }, summarise([]), { offset: 0, pageSize: 10, command: `show import ${OTHER_ID}` }) },
+    { template: 'importList', name: 'importList — imports with errors first', card: views.importList(groupByImport(devices), { page: 1, pageToken: token }) },
+    { template: 'importList', name: 'importList — empty', card: views.importList([], { page: 1 }) },
+    { template: 'browseLookup', name: 'browseLookup — list uploads in a channel', card: cards.browseLookupCard({ command: 'list uploads noUpload' }) },
+    {
+      template: 'changeStatusForm',
+      name: 'changeStatusForm — prefilled, 15 static choices, a problem',
+      card: cards.changeStatusFormCard({
+        uploadId: ID,
+        choices: Array.from({ length: 20 }, (_, i) => ({ uploadId: i ? OTHER_ID : ID, status: 'pending', createdDateTimeUtc: CREATED })),
+        problem: failure.message,
+      }),
     },
   ];
 }

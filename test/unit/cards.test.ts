@@ -150,6 +150,47 @@ const typical: Record<string, () => CardAttachment> = {
   helpPlain: () => cards.helpCard(),
   setUploadForm: () => cards.setUploadFormCard({ uploadId: ID, status: 'pending', problem: 'Choose a status.' }),
   setUploadFormEmpty: () => cards.setUploadFormCard(),
+  uploadList: () =>
+    cards.uploadListCard({
+      page: 2,
+      command: 'list uploads',
+      pageToken: 'eyJ2IjoxfQ.c2lnbmF0dXJl',
+      rows: [
+        { uploadId: ID, createdDateTimeUtc: CREATED, status: 'error', deviceCount: 40 },
+        { uploadId: ID, createdDateTimeUtc: 'yesterday', status: 'unknownFutureValue' },
+      ],
+    }),
+  uploadListEmpty: () => cards.uploadListCard({ page: 1, command: 'list uploads error', status: 'error', rows: [] }),
+  deviceReport: () =>
+    cards.deviceReportCard({
+      kind: 'upload',
+      subjectId: ID,
+      createdDateTimeUtc: CREATED,
+      status: 'error',
+      total: 40,
+      statusCounts: { error: 9, complete: 27, pending: 4 },
+      errorGroups: [{ name: 'ZtdDeviceAlreadyAssigned', codes: [806], count: 4 }, { name: 'InvalidZtdHardwareHash', codes: [802], count: 1 }],
+      rows: [
+        { serialNumber: '8CG0004003', groupTag: 'Contoso-Field', importStatus: 'error', errorCode: 806, errorName: 'ZtdDeviceAlreadyAssigned' },
+        { serialNumber: null, groupTag: null, importStatus: 'complete', errorCode: 0, errorName: null },
+      ],
+      firstRow: 0,
+      command: `show upload ${ID}`,
+      pageToken: 'eyJ2IjoxfQ.c2lnbmF0dXJl',
+    }),
+  deviceReportImport: () =>
+    cards.deviceReportCard({ kind: 'import', subjectId: ID, total: 0, statusCounts: {}, errorGroups: [], rows: [], firstRow: 0, command: `show import ${ID}` }),
+  importList: () =>
+    cards.importListCard({
+      page: 1,
+      groups: [
+        { importId: ID, total: 40, statusCounts: { error: 9, complete: 31 }, errorGroups: [{ name: 'ZtdDeviceAssignedToOtherTenant', codes: [808], count: 4 }] },
+        { importId: '', total: 2, statusCounts: { complete: 2 }, errorGroups: [] },
+      ],
+    }),
+  browseLookup: () => cards.browseLookupCard({ command: 'list uploads pending' }),
+  changeStatusForm: () =>
+    cards.changeStatusFormCard({ uploadId: ID, choices: [{ uploadId: ID, status: 'pending', createdDateTimeUtc: CREATED }, { uploadId: '0f0e0d0c-0b0a-0908-0706-050403020100', status: 'error' }] }),
   confirmChange: () =>
     cards.confirmChangeCard({
       key: KEY,
@@ -253,12 +294,16 @@ describe('every card, with typical data', () => {
     const files = readdirSync(join(__dirname, '../../cards/templates')).filter((f) => f.endsWith('.json'));
     expect(files.sort()).toEqual(
       [
+        'browseLookup',
         'changeNotification',
+        'changeStatusForm',
         'confirmChange',
+        'deviceReport',
         'diag',
         'diagRequest',
         'graphError',
         'help',
+        'importList',
         'notOffered',
         'notice',
         'pendingChannel',
@@ -266,6 +311,7 @@ describe('every card, with typical data', () => {
         'setUploadForm',
         'updating',
         'uploadDetails',
+        'uploadList',
         'uploadLookup',
       ].map((f) => `${f}.json`),
     );
@@ -352,7 +398,7 @@ describe('help', () => {
 
   test('every command the help card lists is one the parser accepts', () => {
     for (const { usage } of HELP_COMMANDS) {
-      const text = usage.replace('<id>', ID).replace('<status>', 'complete');
+      const text = usage.replace('<id>', ID).replace('<importId>', ID).replace('<status>', 'complete');
       expect(parseCommand(text).kind).not.toBe('invalid');
     }
   });

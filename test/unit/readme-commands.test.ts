@@ -27,7 +27,7 @@ const { commands, statusSpellings } = commandsSection();
 
 /** A README pattern made concrete: `<id>` → a GUID, `<status>` → each status. */
 function instances(pattern: string): string[] {
-  const withId = pattern.replace('<id>', EXAMPLE_UPLOAD_ID);
+  const withId = pattern.replace('<id>', EXAMPLE_UPLOAD_ID).replace('<importId>', EXAMPLE_UPLOAD_ID);
   return withId.includes('<status>') ? UPLOAD_STATUSES.map((s) => withId.replace('<status>', s)) : [withId];
 }
 
@@ -35,6 +35,10 @@ const EXPECTED_KIND: Record<string, Command['kind']> = {
   'set upload <id> to <status>': 'setStatus',
   'set upload': 'openForm',
   'show upload <id>': 'show',
+  'list uploads': 'listUploads',
+  'list uploads <status>': 'listUploads',
+  'show imports': 'showImports',
+  'show import <importId>': 'showImport',
   help: 'help',
   'sign out': 'signOut',
 };

@@ -127,8 +127,8 @@ describe('team channel', () => {
       ['card-sso', 200],
     ]);
     expect((shown.invokes[0]!.body as { statusCode: number }).statusCode).toBe(401);
-    expect(cardText(shown.card)).toContain('Status Complete');
-    expect(cardText(shown.card)).toContain('Device identities 2');
+    expect(cardText(shown.card)).toContain('Upload status Complete');
+    expect(cardText(shown.card)).toContain('Devices 2');
     expect(turnLines(w).map((l) => l.outcome)).toEqual(['lookup-button', 'sso-login-request', 'shown']);
   });
 });

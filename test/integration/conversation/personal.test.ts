@@ -64,13 +64,13 @@ describe('personal chat', () => {
     const chat = w.teams.personalChat('alex');
     const first = await chat.send(`show upload ${SEED.error}`);
     const details = postedCards(first).at(-1);
-    expect(cardText(details)).toContain('Status Error');
-    expect(cardText(details)).toContain('Device identities 2');
+    expect(cardText(details)).toContain('Upload status Error');
+    expect(cardText(details)).toContain('Devices 2');
     expect(cardText(details)).toContain(SEED.error);
 
     const second = await chat.send(`Show Upload {${SEED.complete.toUpperCase()}}`);
     expect(second.invokes).toEqual([]); // no OAuthCard this time
-    expect(cardText(postedCards(second)[0])).toContain('Status Complete');
+    expect(cardText(postedCards(second)[0])).toContain('Upload status Complete');
     expect(w.entra.stats().oboCalls).toBe(1);
     expect(w.graph.requests().every((r) => r.method === 'GET' && r.oid === USERS.alex.oid)).toBe(true);
   });

@@ -146,7 +146,7 @@ it('a change confirmed in a personal chat reaches subscribed channels, and "Show
 
   // Diego (Read.All consent) presses Show: card-level SSO as Diego, then Graph is read with his token.
   const shown = await general.press(posted, 'Show');
-  expect(cardText(shown.card)).toContain('Status Complete');
+  expect(cardText(shown.card)).toContain('Upload status Complete');
   const reads = w.graph.requests().filter((r) => r.method === 'GET' && r.path.endsWith(SEED.pending));
   expect(reads.at(-1)!.oid).toBe(USERS.diego.oid);
 });
