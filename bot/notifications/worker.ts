@@ -19,6 +19,7 @@ import { FORMAT_VERSION, sentMarkerTtlMs } from '../state/lifetimes';
 import { Lru } from '../state/lru';
 import { SENT_MARKER_PREFIX } from '../state/rules';
 import { readItem, writeItem } from '../state/storage';
+import { isStateStore } from '../state/store';
 import { LostReceiptError, type Outbox } from './outbox';
 import type { Pacer } from './rateLimits';
 import { isTarget, type SubscriptionRegistry, type TeamRecord } from './registry';
@@ -99,6 +100,8 @@ export interface WorkerDeps {
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/** Under the sent markers' prefix, so the same lifetime and sweep cover it. */
+const fanOutKey = (deliveryId: string) => `${SENT_MARKER_PREFIX}fanout-${createHash('sha256').update(deliveryId).digest('hex').slice(0, 40)}`;
 const sentKey = (deliveryId: string, key: string) => `${SENT_MARKER_PREFIX}${createHash('sha256').update(`${deliveryId}|${key}`).digest('hex').slice(0, 40)}`;
 
 /**
@@ -291,6 +294,12 @@ export class OutboxWorker {
       return;
     }
     const notice: ChangeNotice = { ...job.notice, tenantId };
+    if (!(await this.ownsFanOut(held, job))) {
+      this.stats.duplicatesSkipped += 1;
+      log.info({ deliveryId: job.deliveryId }, 'a second fan-out of an announced change dropped: it was announced already');
+      await this.settle(() => outbox.remove(held));
+      return;
+    }
     const all = await registry.targets(tenantId);
     const remaining = job.cursor ? all.filter((t) => targetKey(t) > job.cursor!) : all;
     // A fan-out taken before was interrupted: the chunk after its cursor may already be queued.
@@ -307,6 +316,26 @@ export class OutboxWorker {
     await outbox.remove(current);
     this.stats.expanded += 1;
     log.info({ deliveryId: job.deliveryId, uploadId: job.notice.uploadId, tenantId, targets: all.length, enqueued: remaining.length }, 'notification fan-out enqueued');
+  }
+
+  /**
+   * One fan-out per delivery id: a change announced twice (its Confirm, and the recovery job after a
+   * storage failure hid that it had) shares its delivery id (bot/changes/notice.ts). The first
+   * message to claim the id expands it; the same message, redelivered, continues from its cursor.
+   */
+  private async ownsFanOut(held: ReceivedJob, job: FanOutJob): Promise<boolean> {
+    const { storage } = this.deps;
+    const key = fanOutKey(job.deliveryId);
+    const claim = { v: FORMAT_VERSION, deliveryId: job.deliveryId, messageId: held.messageId, at: Date.now() };
+    if (isStateStore(storage)) {
+      const created = await storage.put(key, claim, { ifNoneMatch: '*', expiresAt: Date.now() + sentMarkerTtlMs(this.options) });
+      if (created !== undefined) return true;
+    } else if (!(await readItem(storage, key))) {
+      await writeItem(storage, key, claim, { ttlMs: sentMarkerTtlMs(this.options) });
+      return true;
+    }
+    const owner = await readItem<typeof claim>(storage, key);
+    return !owner || owner.messageId === held.messageId;
   }
 
   private async deliver(held: ReceivedJob, job: DeliveryJob): Promise<void> {

@@ -18,6 +18,7 @@ import { handleSigninFailure } from '../handlers/signinFailure';
 import { handleVerifyState } from '../handlers/verifyState';
 import type { Services } from '../services';
 import { markTurn } from './turnDone';
+import { badRequest } from '../handlers/respond';
 import { teamIdOf, tenantAllowed } from './activity';
 import { refuseTenant } from './tenantGate';
 
@@ -160,6 +161,13 @@ export class UploadsBot extends TeamsActivityHandler {
         // The upload picker's typeahead (Input.ChoiceSet choices.data, dataset "uploads").
         return handleSearch(context, this.services);
       case 'adaptiveCard/action': {
+        // botbuilder reads value.action.type before any handler: a payload without an action is the
+        // client's mistake, answered as Universal Actions' 400 rather than a thrown turn.
+        const action = (context.activity.value as { action?: unknown } | undefined)?.action;
+        if (typeof action !== 'object' || action === null || Array.isArray(action)) {
+          setOutcome(context, 'invalid:action');
+          return { status: 200, body: badRequest('The card action carries no action.') };
+        }
         // Universal Actions carry their outcome in the body ({statusCode, type, value}); the HTTP
         // status stays 200, as Microsoft's Teams samples send it (CreateInvokeResponse) — botbuilder
         // would copy statusCode into the HTTP status, and Teams then ignores a 412's sign-in fallback.
@@ -167,7 +175,10 @@ export class UploadsBot extends TeamsActivityHandler {
         return typeof (response.body as { statusCode?: unknown } | undefined)?.statusCode === 'number' ? { ...response, status: 200 } : response;
       }
       default:
-        return super.onInvokeActivity(context);
+        // Message extensions, task modules and the rest are not features of this bot (its manifest
+        // declares none): a clear 400, not botbuilder's 501.
+        setOutcome(context, 'invalid:invoke');
+        return { status: 400, body: { error: { code: 'UnsupportedInvoke', message: 'This bot does not handle this invoke.' } } };
     }
   }
 }

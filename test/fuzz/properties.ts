@@ -103,8 +103,8 @@ const rawCase: fc.Arbitrary<RawCase> = fc.record({
 
 function toRawRequest(c: RawCase, notifyKey: string): RawRequest {
   let body = Buffer.from(c.body);
-  // KNOWN (http-garbage-gzip): a gzip body cut short by a lying length crashes restify's inflater;
-  // that is its own target, so here a gzip body to /api/messages always arrives whole.
+  // A gzip body cut short (which once crashed restify's inflater) is the http-garbage-gzip target's;
+  // here a gzip body to /api/messages always arrives whole.
   // Node trims header values, so " gzip" is gzip to restify too.
   const gzip = c.encoding?.trim() === 'gzip' && c.path === '/api/messages';
   if (gzip && c.length !== 'chunked' && c.length !== 'absent') c = { ...c, length: 'exact' };
@@ -165,7 +165,7 @@ export const httpIntake: FuzzTarget<void, RawCase> = {
   },
 };
 
-// --- KNOWN: restify's bodyParser inflates gzip without an 'error' listener (DESIGN.md facts).
+// --- restify's bodyParser inflated gzip without an 'error' listener (DESIGN.md facts): one body killed the bot.
 
 interface GzipCase {
   body: Uint8Array;
@@ -176,8 +176,6 @@ interface GzipCase {
 export const garbageGzip: FuzzTarget<void, GzipCase> = {
   id: 'http-garbage-gzip',
   title: 'truncated or garbage gzip bodies on POST /api/messages',
-  known:
-    "restify's bodyParser inflates `Content-Encoding: gzip` with no 'error' listener on its Gunzip stream: a truncated or non-gzip body is an uncaught exception (issue: the bounded body reader of the HTTP intake rewrite)",
   weight: 0.2,
   quickRuns: 30,
   crashesProcess: true,
@@ -299,7 +297,7 @@ export const activityShapes: FuzzTarget<Templates, ShapeCase> = {
   },
 };
 
-// --- bad signatures (all but `forged`, which is known)
+// --- bad signatures
 
 interface AuthCase {
   auth: ChannelAuth;
@@ -333,21 +331,18 @@ function authTarget(id: string, title: string, auths: ChannelAuth[], known?: str
 }
 
 export const badSignatures = authTarget('bad-signatures', 'activities with refused Connector tokens (unsigned, expired, wrong audience/issuer/serviceUrl, unknown key)', refusedAuths);
-// KNOWN: botbuilder maps only some jsonwebtoken errors to 401; JsonWebTokenError "invalid signature"
-// (a forged signature with a known kid) and NotBeforeError "jwt not active" (nbf in the future)
-// reach bot/server.ts as 500 — and the answer body quotes the library's message.
+// botbuilder maps only some jsonwebtoken errors to 401: a forged signature with a known kid and a
+// token not valid yet would be 500s quoting the library, but for the facade in bot/http/messages.ts.
 export const tokenErrors500 = authTarget(
   'token-errors-500',
   'activities signed with a known key id but the wrong key, or not valid yet (nbf in the future)',
   ['forged', 'notYetValid'],
-  'botbuilder answers 500 (not 401) for a forged signature with a known kid and for a token not valid yet (DESIGN.md facts; issue: the facade in front of CloudAdapter, bot/server.ts)',
 );
 
-// KNOWN: a body that is not an activity (no string `type`) reaches CloudAdapter.process, which throws → 500.
+// A body that is not an activity (no string `type`) would make CloudAdapter.process throw: the facade answers 400.
 export const notAnActivity: FuzzTarget<Templates, { signed: boolean; field: 'type' | 'channelId'; value: unknown; remove: boolean; extra: Mutation[] }> = {
   id: 'not-an-activity',
   title: 'JSON objects without a string activity type or channelId, signed and unsigned',
-  known: 'bot/server.ts passes any JSON object to CloudAdapter.process, which answers 500 for a missing or non-string `type` (validateAndFixActivity throws) or a missing channelId (issue: "a body that is not an activity a 400", the HTTP intake rewrite)',
   weight: 0.2,
   quickRuns: 30,
   caseTimeoutMs: 15_000,
@@ -374,12 +369,10 @@ export const notAnActivity: FuzzTarget<Templates, { signed: boolean; field: 'typ
   },
 };
 
-// KNOWN (found by this suite): invokes the bot does not handle are answered 501 by botbuilder's
-// ActivityHandler (bot/teams/bot.ts onInvokeActivity → default → super.onInvokeActivity).
+// Invokes the bot does not handle (found by this suite: botbuilder answered them 501) get a 400.
 export const unhandledInvoke: FuzzTarget<Templates, { name: unknown; shape: ShapeCase }> = {
   id: 'unhandled-invoke',
   title: 'signed invokes whose name the bot does not handle (message extensions, task modules, unknown names)',
-  known: 'bot/teams/bot.ts onInvokeActivity falls through to botbuilder, which answers any unhandled invoke name 501 Not Implemented (found by this suite; owner: the router)',
   weight: 0.2,
   quickRuns: 30,
   caseTimeoutMs: 15_000,
@@ -784,11 +777,10 @@ export const notifyBodies: FuzzTarget<void, NotifyCase> = {
   },
 };
 
-// KNOWN (found by this suite): an invoke whose turn throws gets no invoke response → 501.
+// Found by this suite: an invoke whose turn threw got no invoke response (501); malformed values are now 400s.
 export const invokeTurnError: FuzzTarget<Templates, { name: string; value: unknown; shape: ShapeCase }> = {
   id: 'invoke-turn-error',
   title: 'handled invokes (adaptiveCard/action, signin/*) with a malformed value',
-  known: 'bot/app.ts onTurnError answers only message activities: an invoke whose turn throws (adaptiveCard/action without value.action — botbuilder reads value.action.type) gets no invoke response, and CloudAdapter answers 501 (found by this suite; owner: the router / turn error handling)',
   weight: 0.2,
   quickRuns: 30,
   caseTimeoutMs: 15_000,
@@ -808,13 +800,12 @@ export const invokeTurnError: FuzzTarget<Templates, { name: string; value: unkno
   },
 };
 
-// KNOWN (found by this suite): bot/handlers/notify.ts accepts any type matching
+// Found by this suite: the notify route accepted any type matching
 // /^application\/(.+\+)?json\b/i, so "application/json-seq", "application/json.x" or "application/json-x"
-// count as JSON (the \b matches before "-" or "."). Harmless today, but not the contract's 415.
+// counted as JSON (the \b matched before "-" or "."); the bounded reader answers 415.
 export const notifyMediaType: FuzzTarget<void, { type: string; body: Record<string, unknown> }> = {
   id: 'notify-media-type',
   title: 'POST /api/notify with media types that only start like application/json',
-  known: 'bot/handlers/notify.ts (content-type check) accepts application/json-seq, application/json.x, application/json-x… as JSON: the pattern \\b matches before "-", "." or "/"; end it with (\\s*;|\\s*$) instead (found by this suite; owner: the HTTP intake)',
   weight: 0.2,
   quickRuns: 30,
   arbitrary: () => fc.record({ type: fc.constantFrom('application/json-seq', 'application/json.x', 'application/json-patch', 'application/json/x', 'application/json=1'), body: nearlyValid }),
@@ -834,7 +825,7 @@ export const TARGETS: FuzzTarget<any, any>[] = [
   cardActions,
   formSubmissions,
   notifyBodies,
-  // KNOWN targets: fail on today's code, run as it.failing.
+  // Found by this suite (each failed before its fix landed); kept as regression targets.
   garbageGzip,
   notAnActivity,
   tokenErrors500,

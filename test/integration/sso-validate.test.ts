@@ -70,6 +70,7 @@ describe('tokens that pass', () => {
       token,
       user: { oid: USERS.alex.oid, tid: CONTOSO, upn: USERS.alex.upn, name: USERS.alex.name },
       expiresAt: (claims.exp as number) * 1000,
+      scopes: ['access_as_user'],
     });
   });
 

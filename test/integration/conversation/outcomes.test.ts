@@ -81,8 +81,13 @@ it('storage keeps failing after the PATCH: the card still says applied, and a la
   const confirmation = await askForChange(chat, SEED.pending, 'complete');
   const rule = faults.fail((r) => r.service === 'blob' && r.method === 'PUT' && r.path.includes('changes_') && w.graph.patchCount(SEED.pending) > 0, { status: 502 }, 100);
 
-  const done = await chat.press(confirmation, 'Confirm');
-  expect(cardText(done.card)).toContain(`Upload ${SEED.pending} is now Complete`);
+  // Storage retries outlast the invoke budget: "updating…" first, then the result in place.
+  await chat.press(confirmation, 'Confirm');
+  const shown = await chat.waitFor((messages) => {
+    const m = messages.find((x) => x.id === confirmation.id);
+    return m && cardText(m.card).includes('is now Complete') ? m : undefined;
+  }, 20_000);
+  expect(cardText(shown.card)).toContain(`Upload ${SEED.pending} is now Complete`);
   expect(w.logs()).toContain('change applied but its record could not be written');
   rule.remove();
 

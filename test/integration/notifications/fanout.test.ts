@@ -179,3 +179,16 @@ it('a change whose instance stopped before announcing it is announced from the s
   expect(notificationPosts(w.teams)).toHaveLength(1);
   expect(w.logs()).toContain('change notification recovered');
 }, (SETTLE_DELAY_SECONDS + 40) * 1000);
+
+it('a change announced twice under its one delivery id (its Confirm and the recovery job) posts once per channel', async () => {
+  const team = w.teams.team('Twice announced');
+  const channels = await subscribeChannels(w, team, 3);
+  const notice = { tenantId: CONTOSO, uploadId: SEED.pending, status: 'complete' as const, previousStatus: 'pending' as const, by: 'Alex Wilber', at: Date.now(), where: 'personal chat', source: 'bot' as const };
+  const deliveryId = '5f0c2a1e-7b3d-4e8f-9a6b-1c2d3e4f5a6b';
+  await w.bot.services.notifications.announce(notice, deliveryId);
+  await w.bot.services.notifications.announce(notice, deliveryId);
+  await until(() => channels.every((c) => notificationPosts(w.teams, c).length >= 1), 'a post in every channel');
+  await until(async () => (await w.bot.services.notifications.outbox.depth()) === 0, 'an empty outbox');
+  for (const c of channels) expect(notificationPosts(w.teams, c)).toHaveLength(1);
+  expect(w.logs()).toContain('a second fan-out of an announced change dropped');
+});

@@ -87,7 +87,7 @@ async function startInstance(name: string, worker: Partial<WorkerOptions> = {}):
   return instance;
 }
 
-const NOTIFY_KEY = 'redelivery-notify-key';
+const NOTIFY_KEY = 'redelivery-notify-key-0123456789abcdef';
 
 /** A bot instance as a child process (test/support/bot-child.ts), through a proxy of its own. */
 async function startChild(name: string, faults: StorageFaults, worker: Partial<WorkerOptions> = {}): Promise<BotProcess> {
