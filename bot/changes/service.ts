@@ -137,7 +137,7 @@ export class ChangeService {
       seen = await this.deps.uploads(credential).get(change.uploadId);
     } catch (err) {
       const error = isBotError(err) ? err : cause;
-      const recorded = await this.record(change.key, { state: 'unknown', failure: failureOf(cause) }, change.claimId);
+      const recorded = await this.record(change, { state: 'unknown', failure: failureOf(cause) }, change.claimId);
       if (recorded === 'lost') return { kind: 'inProgress', change };
       return { kind: 'unknown', change: recorded ?? { ...change, state: 'unknown' }, error };
     }
@@ -164,20 +164,20 @@ export class ChangeService {
       by: outcome.by,
     };
     const done: PendingChange = { ...change, state: 'done', result, failure: undefined };
-    const written = await this.record(change.key, { state: 'done', result, failure: undefined });
+    const written = await this.record(change, { state: 'done', result, failure: undefined });
     const recorded = written === 'lost' ? undefined : written;
     if (!recorded) {
       // The upload WAS changed: say so. The recovery job announces it once the record can be read,
       // and a later Confirm re-reads Graph instead of PATCHing again.
       this.deps.log.error({ uploadId: change.uploadId }, 'change applied but its record could not be written');
     }
-    await this.announceOnce(recorded ?? done);
-    return { kind: 'applied', change: recorded ?? done, note: outcome.note };
+    const announced = await this.announceOnce(recorded ?? done);
+    return { kind: 'applied', change: announced ?? recorded ?? done, note: outcome.note };
   }
 
   private async notApplied(change: StoredChange, error: BotError, seen?: Upload): Promise<ConfirmResult> {
     const patch: Partial<PendingChange> = { state: 'failed', failure: failureOf(error), ...(seen ? { seen: { status: seen.status, createdDateTimeUtc: seen.createdDateTimeUtc } } : {}) };
-    const recorded = await this.record(change.key, patch, change.claimId);
+    const recorded = await this.record(change, patch, change.claimId);
     if (recorded === 'lost') {
       // Another Confirm took the change over meanwhile: its outcome is the one that counts.
       const current = await this.deps.changes.load(change.key);
@@ -186,37 +186,44 @@ export class ChangeService {
     return { kind: 'notApplied', change: recorded ?? { ...change, ...patch }, error, seen };
   }
 
-  /** Announces an applied change unless it was announced already; marks it announced. */
-  async announceOnce(change: PendingChange): Promise<void> {
-    if (change.announced) return;
+  /** Announces an applied change unless it was announced already; marks it announced (the record, when it has one). */
+  async announceOnce(change: PendingChange | StoredChange): Promise<StoredChange | undefined> {
+    if (change.announced) return undefined;
     const notice = noticeOf(change);
-    if (!notice) return;
+    if (!notice) return undefined;
     try {
       await this.deps.announce(notice, deliveryIdOf(change.key));
     } catch (err) {
       // The prepared recovery job announces it later.
       this.deps.log.error({ err, uploadId: change.uploadId }, 'change announcement failed; the recovery job will send it');
-      return;
+      return undefined;
     }
-    await this.record(change.key, { announced: true });
+    const from = 'eTag' in change ? change : await this.deps.changes.load(change.key);
+    if (!from) return undefined;
+    const written = await this.record(from, { announced: true });
+    return written === 'lost' ? undefined : written;
   }
 
 
   /**
-   * Writes `patch` over the latest record (re-reading on conflicts), retrying storage failures
-   * with backoff. Undefined when storage kept failing: the caller's outcome stands regardless.
-   * With `claimId`, only while the change is still under that claim ('lost' otherwise).
+   * Writes `patch` over the change, starting from the version in hand (no read when nobody wrote
+   * since), re-reading only after a conflict, and retrying storage failures with backoff. Undefined
+   * when storage kept failing: the caller's outcome stands regardless. With `claimId`, only while
+   * the change is still under that claim ('lost' otherwise).
    */
-  private async record(key: string, patch: Partial<PendingChange>, claimId?: string): Promise<StoredChange | undefined | 'lost'> {
+  private async record(from: StoredChange, patch: Partial<PendingChange>, claimId?: string): Promise<StoredChange | undefined | 'lost'> {
+    let current: StoredChange | undefined = from;
     for (let attempt = 0; attempt < RECORD_ATTEMPTS; attempt++) {
       try {
-        const current = await this.deps.changes.load(key);
+        current ??= await this.deps.changes.load(from.key);
         if (!current) return undefined;
         if (claimId !== undefined && current.claimId !== claimId) return 'lost';
         const written = await this.deps.changes.update(current, patch);
         if (written) return written;
+        current = undefined; // someone wrote since: read the latest and try again
       } catch (err) {
         this.deps.log.warn({ err, attempt: attempt + 1 }, 'could not record a change outcome; retrying');
+        current = undefined;
         await this.sleep(Math.min(2000, 100 * 2 ** attempt));
       }
     }

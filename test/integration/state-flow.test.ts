@@ -40,7 +40,7 @@ it('a personal-chat flow with a channel notification leaves the store at its bas
   await team.installBot('alex');
   await until(async () => (await keys(memory)).length >= 2, 'the registry records');
   const baseline = await keys(memory);
-  expect(baseline.every((k) => k.startsWith('notify-index') || k.startsWith('notify-team-'))).toBe(true);
+  expect(baseline.every((k) => k.startsWith('notify-index') || k.startsWith('notify-team-') || k.startsWith('notify-tenant-'))).toBe(true);
 
   const calls = instrument(store);
   const chat = w.teams.personalChat('adele');
