@@ -21,6 +21,7 @@ import { type BotError, isBotError } from '../errors';
 import type { Services } from '../services';
 import type { PendingChange, Requester, StoredChange } from '../state/changes';
 import { actorOf } from '../teams/activity';
+import { escapeMarkdown } from '../teams/markdown';
 import { turnAnswered } from '../teams/turnDone';
 import { setOutcome } from '../teams/bot';
 import { diagCardFor, diagRefreshExpired, isChannel } from './diag';
@@ -258,7 +259,7 @@ async function cancel(services: Services, { data, actor }: ActionInput): Promise
 function refusal(change: PendingChange, what: 'confirm' | 'cancel'): Outcome {
   return {
     kind: 'message',
-    text: `Only ${change.requester.name}, who asked for this change, can ${what} it.`,
+    text: `Only ${escapeMarkdown(change.requester.name)}, who asked for this change, can ${what} it.`,
     outcome: `refused-not-requester:${what}`,
   };
 }
