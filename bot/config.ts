@@ -2,6 +2,7 @@
  * The configuration contract (DESIGN.md): read once, at the edge, validated as a whole.
  * Nothing else in bot/ reads process.env; everything else receives a BotConfig.
  */
+import { GUID } from './guid';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 
@@ -78,7 +79,6 @@ export class ConfigError extends Error {
   }
 }
 
-const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const MULTI_TENANT_AUTHORITIES = new Set(['common', 'organizations']);
 
 type Env = Record<string, string | undefined>;

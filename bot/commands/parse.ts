@@ -24,6 +24,7 @@ import { EXAMPLE_UPLOAD_ID, FORM_INPUTS } from '../../cards/ids';
 import { type RichText, type TextPart, bold, joinRich, rich } from '../../cards/text';
 import { UPLOAD_STATUSES, type UploadStatus } from '../model';
 import { closest } from './similarity';
+import { GUID } from '../guid';
 
 export { UPLOAD_STATUSES, type UploadStatus };
 
@@ -60,7 +61,6 @@ export const MAX_COMMAND_LENGTH = 500;
 /** How much of a person's text is echoed back in a message. */
 const ECHO_LIMIT = 40;
 
-const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** A GUID (any version: Graph's own example id is not an RFC 4122 one), optionally wrapped in braces. */
 export function isUploadId(s: string): boolean {

@@ -21,13 +21,13 @@ import { BodyAborted, readJson } from './body';
 import { HttpError, isHttpError } from './errors';
 import { SlidingWindowLimiter } from './rateLimit';
 import { refuse as answerRefusal } from './reply';
+import { GUID } from '../guid';
 
 /** The body is a handful of short fields; anything near this size is not a notification. */
 export const NOTIFY_MAX_BODY_BYTES = 8 * 1024;
 export const ACTOR_MAX_CHARS = 256;
 export const NOTE_MAX_CHARS = 500;
 
-const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/;
 const FIELDS = new Set(['uploadId', 'status', 'previousStatus', 'actor', 'note', 'tenantId']);
 

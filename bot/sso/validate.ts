@@ -9,9 +9,9 @@ import { createRemoteJWKSet, decodeJwt, jwtVerify, type JWTPayload } from 'jose'
 import { TEAMS_CLIENT_APP_IDS } from '../config';
 import { BotError } from '../errors';
 import type { UserIdentity } from '../model';
+import { GUID } from '../guid';
 
 export const PERSONAL_ACCOUNT_TENANT = '9188040d-6c67-4c5b-b112-36a304b66dad';
-const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export interface SsoValidatorOptions {
   authorityHost: string;
