@@ -84,7 +84,7 @@ export async function dispatch(context: TurnContext, services: Services, command
     await runGraphCommand(context, services, command, actor, credential);
     return;
   }
-  if (scope === 'channel' && command.kind === 'show') {
+  if (scope === 'channel' && command.kind !== 'diag') {
     // No message-level SSO in channels: offer a button whose click does card-level SSO.
     await sendCard(context, command.kind === 'show' ? uploadLookupCard({ uploadId: command.uploadId }) : browseLookupCard({ command: formatCommand(command) }));
     setOutcome(context, 'lookup-button');
