@@ -51,7 +51,7 @@ function pageTokens(config: BotConfig): PageTokens {
 }
 
 function client(services: Services, credential: TokenCredential): DeviceIdentitiesClient {
-  return new DeviceIdentitiesClient(credential, services.config.graph);
+  return new DeviceIdentitiesClient(credential, { ...services.config.graph, offerings: services.offerings });
 }
 
 /** Runs a read command as a new message (personal and group chats, or a channel user who is signed in). */

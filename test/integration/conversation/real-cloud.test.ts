@@ -55,7 +55,7 @@ describe('a Graph that does not offer the uploads collection (published schema)'
 
     const asked = await chat.send(`set upload ${SEED.pending} to complete`);
     expectNotOffered(w, cardText(postedCards(asked).at(-1)));
-    expect(buttonTitles(postedCards(asked).at(-1))).toEqual([]);
+    expect(buttonTitles(postedCards(asked).at(-1))).toEqual(['Show imports']);
 
     await chat.send('set upload');
     const submitted = await chat.press(chat.lastCardMessage()!, 'Review change', { uploadId: SEED.error, status: 'pending' });
@@ -83,7 +83,7 @@ describe('a Graph that does not offer the uploads collection (published schema)'
     expectNotOffered(w, text);
     // The bot read beta nowhere, but v1.0 worked minutes ago: neither claim is made about beta.
     expect(text).not.toContain('Microsoft Graph beta at');
-    expect(buttonTitles(done.card)).toEqual([]);
+    expect(buttonTitles(done.card)).toEqual(['Show imports']);
     expect(patches(w)).toBe(0);
     expect(w.graph.upload(SEED.pending)!.status).toBe('pending');
     await expectNothingAnnounced(w);
