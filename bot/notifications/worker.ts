@@ -7,10 +7,12 @@
  * Fan-outs expand into the change's tenant only; nothing is sent into a tenant not allowed.
  *
  * Delivery is at-least-once: a job is deleted only after its card was posted, so a crash at any
- * point brings it back after the visibility timeout. A "sent" marker in Storage, written right
- * after the post, stops a job that comes back (or a duplicate from a re-expanded fan-out) from
- * being posted twice; only a crash between Teams' 200 and that write, or the write failing
- * (counted in `markerWriteFailures`), can still repeat a card.
+ * point brings it back after the visibility timeout. Every delivery claims its "sent" marker with
+ * a create-only write before posting and records the post over it (sendClaim.ts): a job that comes
+ * back, or a copy from a re-expanded fan-out — on any instance, first-time or not — finds the
+ * claim and does not post. Only a sender stopping between Teams' 200 and that record (its claim
+ * is taken over once it is older than the visibility timeout), or the record failing (counted in
+ * `markerWriteFailures`), can still repeat a card.
  */
 import { createHash } from 'node:crypto';
 import type { Attachment, Storage } from 'botbuilder';
@@ -21,6 +23,7 @@ import { SENT_MARKER_PREFIX } from '../state/rules';
 import { readItem, writeItem } from '../state/storage';
 import { isStateStore } from '../state/store';
 import { LostReceiptError, type Outbox } from './outbox';
+import { claimSend, type SendClaim } from './sendClaim';
 import type { Pacer } from './rateLimits';
 import { isTarget, type SubscriptionRegistry, type TeamRecord } from './registry';
 
@@ -75,6 +78,10 @@ export interface WorkerStats {
   recovered: number;
   /** Cards posted whose sent marker could not be written: each can be posted once more if its job comes back. */
   markerWriteFailures: number;
+  /** Copies put back because another worker was sending the same card right then. */
+  heldBack: number;
+  /** Claims taken over from a sender that stopped mid-send (each may repeat a card Teams took). */
+  claimsTakenOver: number;
   /** Targets Teams refused for now (BotDisabledByAdmin, ConversationBlockedByUser, MessageWritesBlocked). */
   suspended: number;
   /** Fan-outs and deliveries dropped because their tenant is not (or no longer) allowed. */
@@ -112,6 +119,7 @@ const sentKey = (deliveryId: string, key: string) => `${SENT_MARKER_PREFIX}${cre
 class Lease {
   private chain: Promise<unknown> = Promise.resolve();
   private readonly timer: NodeJS.Timeout;
+  private claim?: SendClaim;
 
   constructor(
     private held: ReceivedJob,
@@ -125,7 +133,14 @@ class Lease {
           this.held = await this.outbox.update(this.held, this.held.job, this.visibilitySeconds);
         })
         .catch((err) => log.warn({ err, messageId: this.held.messageId }, 'outbox: could not extend a job\'s visibility'));
+      // A copy takes over a claim older than the visibility timeout: a slow send keeps its own young.
+      this.claim?.refresh().catch((err) => log.warn({ err, messageId: this.held.messageId }, 'outbox: could not refresh a send claim'));
     }, (visibilitySeconds * 1000) / 2);
+  }
+
+  /** Refreshes this claim with the job's visibility, until it is settled. */
+  keepFresh(claim: SendClaim): void {
+    this.claim = claim;
   }
 
   /** Stops renewing and settles the job with its latest receipt. */
@@ -145,11 +160,9 @@ export class OutboxWorker {
   private loop?: Promise<void>;
   private wake?: () => void;
   private readonly inFlight = new Set<Promise<void>>();
-  /** Targets being posted by this process right now (a duplicate job for one waits its turn). */
-  private readonly posting = new Set<string>();
   /** Jobs taken but left unsettled (a duplicate waiting its turn, an unexpected failure): handed back on stop(). */
   private readonly unsettled = new Map<string, ReceivedJob & { heldUntil: number }>();
-  readonly stats: WorkerStats = { expanded: 0, delivered: 0, retried: 0, pruned: 0, deadLettered: 0, duplicatesSkipped: 0, unsubscribedSkipped: 0, postponed: 0, recovered: 0, markerWriteFailures: 0, suspended: 0, tenantRefused: 0 };
+  readonly stats: WorkerStats = { expanded: 0, delivered: 0, retried: 0, pruned: 0, deadLettered: 0, duplicatesSkipped: 0, unsubscribedSkipped: 0, postponed: 0, recovered: 0, markerWriteFailures: 0, heldBack: 0, claimsTakenOver: 0, suspended: 0, tenantRefused: 0 };
 
   constructor(
     private readonly deps: WorkerDeps,
@@ -340,23 +353,9 @@ export class OutboxWorker {
 
   private async deliver(held: ReceivedJob, job: DeliveryJob): Promise<void> {
     const { outbox, storage, pacer, log } = this.deps;
-    const key = targetKey(job.target);
-    const marker = sentKey(job.deliveryId, key);
-    if (this.posting.has(marker)) {
-      this.holdUnsettled(held); // hidden until its timeout; by then the marker says whether it went out
-      return;
-    }
-    this.posting.add(marker);
+    const where = { deliveryId: job.deliveryId, channelId: job.target.channelId };
     const lease = new Lease(held, outbox, this.options.visibilitySeconds, log);
     try {
-      // Only a job handed out before (a crash, a lost receipt) or a possible copy can have been sent already.
-      const maybeSent = held.dequeueCount > 1 || job.attempt > 0 || job.mayRepeat === true;
-      if (maybeSent && (await readItem(storage, marker))) {
-        this.stats.duplicatesSkipped += 1;
-        log.debug({ deliveryId: job.deliveryId, channelId: job.target.channelId }, 'notification already sent; dropping the repeat');
-        await this.settle(() => lease.settle((h) => outbox.remove(h)));
-        return;
-      }
       const noticeTenant = (job.notice as Partial<ChangeNotice>).tenantId;
       if (!this.allowed(job.target.tenantId) || (noticeTenant !== undefined && noticeTenant.toLowerCase() !== job.target.tenantId.toLowerCase())) {
         this.stats.tenantRefused += 1;
@@ -366,12 +365,43 @@ export class OutboxWorker {
       }
       if (!(await this.stillSubscribed(job))) {
         this.stats.unsubscribedSkipped += 1;
-        log.info({ deliveryId: job.deliveryId, channelId: job.target.channelId }, 'channel no longer follows changes (or is suspended); notification dropped');
+        log.info(where, 'channel no longer follows changes (or is suspended); notification dropped');
         await this.settle(() => lease.settle((h) => outbox.remove(h)));
         return;
       }
+      // Claimed before the send, on every attempt: a copy on another instance (even a first-time
+      // one) finds the claim. This replaces both the in-process "posting" set and the marker read
+      // that only a possible repeat used to make.
+      const claimed = await claimSend(storage, {
+        key: sentKey(job.deliveryId, targetKey(job.target)),
+        deliveryId: job.deliveryId,
+        channelId: job.target.channelId,
+        ttlMs: sentMarkerTtlMs(this.options),
+        visibilityMs: this.options.visibilitySeconds * 1000,
+        maybeSent: held.dequeueCount > 1 || job.attempt > 0 || job.mayRepeat === true,
+      });
+      if (claimed.kind === 'sent') {
+        this.stats.duplicatesSkipped += 1;
+        log.debug(where, 'notification already sent; dropping the repeat');
+        await this.settle(() => lease.settle((h) => outbox.remove(h)));
+        return;
+      }
+      if (claimed.kind === 'busy') {
+        // By the time it returns, the claim says whether the card went out (or that its sender stopped).
+        this.stats.heldBack += 1;
+        log.debug(where, 'another worker is sending this notification right now; trying the copy later');
+        await this.settle(() => lease.settle((h) => outbox.update(h, job, this.options.visibilitySeconds)));
+        return;
+      }
+      const { claim } = claimed;
+      if (claimed.tookOver) {
+        this.stats.claimsTakenOver += 1;
+        log.warn(where, 'a notification\'s sender stopped mid-send; sending it again (Teams may have taken the first)');
+      }
+      lease.keepFresh(claim);
       const wait = await pacer.acquire(job.target.tenantId, job.target.channelId, this.options.maxLocalWaitMs);
       if (wait > 0) {
+        await this.releaseClaim(claim, job);
         this.stats.postponed += 1;
         await this.settle(() => lease.settle((h) => outbox.update(h, job, Math.ceil(wait / 1000))));
         return;
@@ -380,21 +410,27 @@ export class OutboxWorker {
       try {
         ({ activityId } = await this.deps.send(job.target, this.deps.card(job.notice)));
       } catch (err) {
+        // Not sent: the retried job (or a copy) claims it afresh.
+        await this.releaseClaim(claim, job);
         await this.failed(lease, job, err);
         return;
       }
       // Kept as long as this job could come back (lifetimes.ts); the sweep deletes it after.
-      await writeItem(storage, marker, { v: FORMAT_VERSION, deliveryId: job.deliveryId, channelId: job.target.channelId, activityId, at: Date.now() }, { ttlMs: sentMarkerTtlMs(this.options) }).catch((err) => {
+      await claim.sent(activityId).catch((err) => {
         this.stats.markerWriteFailures += 1;
-        log.warn({ err, deliveryId: job.deliveryId, channelId: job.target.channelId }, 'could not record a sent notification; if its job comes back it is posted once more');
+        log.warn({ err, ...where }, 'could not record a sent notification; if its job comes back it is posted once more');
       });
       await this.settle(() => lease.settle((h) => outbox.remove(h)));
       this.stats.delivered += 1;
-      log.debug({ deliveryId: job.deliveryId, channelId: job.target.channelId, activityId, attempt: job.attempt + 1 }, 'notification posted');
+      log.debug({ ...where, activityId, attempt: job.attempt + 1 }, 'notification posted');
     } finally {
       lease.release();
-      this.posting.delete(marker);
     }
+  }
+
+  /** A claim that could not be given up is taken over by the next copy once it is older than the visibility timeout. */
+  private async releaseClaim(claim: SendClaim, job: DeliveryJob): Promise<void> {
+    await claim.release().catch((err) => this.deps.log.warn({ err, deliveryId: job.deliveryId, channelId: job.target.channelId }, 'could not give up a send claim; its job waits for the claim to age out'));
   }
 
   /** Team records read at most once a second per team: a fan-out to 1,000 channels reads a handful, not 1,000. */

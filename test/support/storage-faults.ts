@@ -12,7 +12,8 @@
  * The Azure SDKs retry 500, 503 and dropped connections themselves (4 tries, 4 s and 12 s apart),
  * so a failure the bot must see is either a status they do not retry — 502/504, which a gateway in
  * front of the account answers — or a retried fault repeated `times` ≥ 4. `hold` never answers:
- * the request is in flight when the instance is killed, as if it died just before it.
+ * the request is in flight when the instance is killed, as if it died just before it. `delayMs`
+ * forwards it unchanged after a pause: a slow account, the request still succeeds.
  *
  * Queue messages are known by their text: the proxy reads every receive's answer, so a DELETE or
  * an update of `/<queue>/messages/<id>` carries the job it is about (`r.job`).
@@ -36,7 +37,7 @@ export interface StorageRequest {
   injected?: boolean;
 }
 
-export type Fault = { status: number; code?: string } | { reset: true } | { hold: true };
+export type Fault = { status: number; code?: string } | { reset: true } | { hold: true } | { delayMs: number };
 
 export interface FaultRule {
   /** Requests this rule has failed so far. */
@@ -110,13 +111,35 @@ export async function startStorageFaults(azurite: RunningAzurite): Promise<Stora
         const r: StorageRequest = { seq: ++seq, service, method: req.method ?? 'GET', path, query: url.searchParams, body: body.toString('utf8'), job: text !== undefined ? parseJob(text) : undefined };
         log.push(r);
 
+        const forward = () => {
+          const upstream = http.request(
+            { host: '127.0.0.1', port: targetPort, method: req.method, path: req.url, headers: req.headers, agent: false },
+            (answer) => {
+              r.outcome = answer.statusCode;
+              const parts: Buffer[] = [];
+              answer.on('data', (c: Buffer) => parts.push(c));
+              answer.on('end', () => {
+                const out = Buffer.concat(parts);
+                if (service === 'queue' && req.method === 'GET' && messageId === undefined) learnMessages(out.toString('utf8'));
+                if (messageId && written !== undefined && (answer.statusCode ?? 500) < 300) messages.set(messageId, xmlText(written));
+                res.writeHead(answer.statusCode ?? 502, answer.headers);
+                res.end(out);
+              });
+            },
+          );
+          upstream.on('error', () => req.socket.destroy());
+          upstream.end(body);
+        };
+
         const rule = rules.find((x) => x.left > 0 && x.when(r));
         if (rule) {
           rule.left -= 1;
           rule.hits.push(r);
           r.injected = true;
           const fault = rule.fault;
-          if ('hold' in fault) {
+          if ('delayMs' in fault) {
+            setTimeout(forward, fault.delayMs);
+          } else if ('hold' in fault) {
             r.outcome = 'held';
             held.push(res);
           } else if ('reset' in fault) {
@@ -131,24 +154,7 @@ export async function startStorageFaults(azurite: RunningAzurite): Promise<Stora
           for (const f of rule.onHit.splice(0)) f(r);
           return;
         }
-
-        const upstream = http.request(
-          { host: '127.0.0.1', port: targetPort, method: req.method, path: req.url, headers: req.headers, agent: false },
-          (answer) => {
-            r.outcome = answer.statusCode;
-            const parts: Buffer[] = [];
-            answer.on('data', (c: Buffer) => parts.push(c));
-            answer.on('end', () => {
-              const out = Buffer.concat(parts);
-              if (service === 'queue' && req.method === 'GET' && messageId === undefined) learnMessages(out.toString('utf8'));
-              if (messageId && written !== undefined && (answer.statusCode ?? 500) < 300) messages.set(messageId, xmlText(written));
-              res.writeHead(answer.statusCode ?? 502, answer.headers);
-              res.end(out);
-            });
-          },
-        );
-        upstream.on('error', () => req.socket.destroy());
-        upstream.end(body);
+        forward();
       });
     });
 

@@ -8,6 +8,10 @@
  * was written, but the queue message was not deleted — so the job comes back, on this instance or
  * another, and must not post again. And the narrower one the README admits: the marker write
  * itself failed — then one repeat, counted and logged, and never a second.
+ *
+ * Every delivery claims its marker (`state: 'sending'`, create-only) before posting and records
+ * the post over it (`state: 'sent'`): two copies of one delivery in flight on two instances at once
+ * post once; a claim left by a killed sender is taken over once it is older than the visibility timeout.
  */
 import { TENANTS } from '../../../sandbox/directory';
 import http from 'node:http';
@@ -19,7 +23,7 @@ import { startStandIns, type StandIns } from '../../../bench/lib/standins';
 import { createApp, type BotApp } from '../../../bot/app';
 import { loadConfig } from '../../../bot/config';
 import { createLogger } from '../../../bot/log';
-import { SubscriptionRegistry, type WorkerOptions } from '../../../bot/notifications';
+import { AzureQueueOutbox, SubscriptionRegistry, type ChangeNotice, type WorkerOptions } from '../../../bot/notifications';
 import type { RunningAzurite } from '../../../sandbox/azurite';
 import { startAzurite } from '../../support/azurite';
 import { startStorageFaults, type StorageFaults, type StorageRequest } from '../../support/storage-faults';
@@ -148,7 +152,11 @@ const depth = (i: Instance) => i.bot.services.notifications.outbox.depth();
 
 /** The queue's answer to "delete this message" for one job kind (the proxy knows each message's job). */
 const deleteOf = (kind: string) => (r: StorageRequest) => r.service === 'queue' && r.method === 'DELETE' && r.job?.kind === kind;
-const markerWrite = (r: StorageRequest) => r.service === 'blob' && r.method === 'PUT' && /\/notify-sent-[0-9a-f]+$/.test(r.path);
+const markerPut = (r: StorageRequest) => r.service === 'blob' && r.method === 'PUT' && /\/notify-sent-[0-9a-f]+$/.test(r.path);
+/** The record of a post, written over the delivery's claim. */
+const markerWrite = (r: StorageRequest) => markerPut(r) && r.body.includes('"state":"sent"');
+/** The claim a delivery takes before it posts. */
+const claimWrite = (r: StorageRequest) => markerPut(r) && r.body.includes('"state":"sending"');
 
 /**
  * Quiet: no job left, hidden ones included (the queue's count covers invisible messages, so
@@ -331,4 +339,65 @@ it('a fan-out whose DELETE fails after its last cursor save comes back with noth
   expect(stats(a).delivered).toBe(3);
   expect(stats(a).duplicatesSkipped).toBe(0);
   expect(a.faults.requests().filter((r) => r.service === 'queue' && r.method === 'POST' && r.job?.kind === 'deliver')).toHaveLength(ids.length);
+});
+
+/** The notice every copy below carries (as a fan-out of this change would have written it). */
+const NOTICE: ChangeNotice = { tenantId: TENANTS.contoso.id, uploadId: SEED.pending, status: 'complete', previousStatus: 'pending', by: 'Adele Vance', at: Date.now(), where: 'outside Teams', source: 'api' };
+
+it('two copies of one delivery, both first-time jobs, taken by two instances at once: exactly one card', async () => {
+  const [channel] = await subscribe('Copies', 1);
+  const [target] = await new SubscriptionRegistry(new BlobsStorage(azurite.connectionString, names.container)).targets(TENANTS.contoso.id);
+  expect(target.channelId).toBe(channel);
+  // One job at a time each: while an instance holds its copy, the other copy can only go to the other instance.
+  const a = await startInstance('A', { concurrency: 1 });
+  const b = await startInstance('B', { concurrency: 1 });
+  // Each instance records its post slowly, so both copies are in flight before either is recorded.
+  const slowA = a.faults.fail(markerWrite, { delayMs: 2000 });
+  const slowB = b.faults.fail(markerWrite, { delayMs: 2000 });
+
+  // Two identical delivery jobs, as a fan-out re-expanded from its cursor leaves them: neither has been taken before.
+  const outbox = new AzureQueueOutbox(azurite.connectionString, names.queue);
+  await outbox.init();
+  const job = { kind: 'deliver', deliveryId: `copies-${Date.now()}`, notice: NOTICE, target, attempt: 0 } as const;
+  await Promise.all([outbox.enqueue(job), outbox.enqueue(job)]);
+
+  // Each instance took one copy first: it posted it, or found the other's claim and put its copy back.
+  const tookOne = (i: Instance) => stats(i).delivered + stats(i).heldBack >= 1;
+  await until(() => tookOne(a) && tookOne(b), 'both instances to take a copy', 30_000);
+  await drained(a);
+
+  expect(postsPerChannel(standIns.teams).get(channel)).toBe(1);
+  expect(stats(a).delivered + stats(b).delivered).toBe(1);
+  // The copy that found the other's claim waited, then found the post recorded.
+  expect(stats(a).heldBack + stats(b).heldBack).toBeGreaterThanOrEqual(1);
+  expect(stats(a).duplicatesSkipped + stats(b).duplicatesSkipped).toBe(1);
+  expect(stats(a).claimsTakenOver + stats(b).claimsTakenOver).toBe(0);
+  expect(slowA.hits.length + slowB.hits.length).toBe(1);
+});
+
+it('a sender killed (SIGKILL) after Teams took the card, before recording it: its claim is taken over after the visibility timeout and sent once more, never a third time', async () => {
+  const [channel] = await subscribe('Claim left', 1);
+  const faults = await startStorageFaults(azurite);
+  // The record of the post reaches the proxy and is never answered: the claim stays 'sending'.
+  const stalled = faults.fail(markerWrite, { hold: true });
+  try {
+    const a = await startChild('A', faults, { visibilitySeconds: SLOW_VISIBILITY });
+    expect(await notify(a)).toBe(202);
+    await stalled.hit();
+    expect(postsPerChannel(standIns.teams).get(channel)).toBe(1);
+    expect(faults.requests().filter(claimWrite)[0]?.outcome).toBe(201);
+    await a.kill('SIGKILL');
+
+    const b = await startInstance('B');
+    await until(() => stats(b).claimsTakenOver === 1, 'B to take the abandoned claim over', 30_000);
+    await drained(b);
+
+    // The one documented repeat: the killed sender's card, and B's.
+    expect(postsPerChannel(standIns.teams).get(channel)).toBe(2);
+    expect(stats(b).delivered).toBe(1);
+    expect(stats(b).markerWriteFailures).toBe(0);
+    expect(b.faults.requests().filter(markerWrite).map((r) => r.outcome)).toEqual([201]);
+  } finally {
+    await faults.close();
+  }
 });
