@@ -28,6 +28,8 @@ import type { Activity, Conversation, StoredMessage } from './world';
 export class ChatView {
   universalActions = true;
   clientOverrides: Partial<ClientInfo> = {};
+  /** This person's signed-in Teams clients; each refreshes the cards meant for the person. */
+  clients: string[] = ['desktop'];
 
   constructor(
     private readonly client: TeamsClient,
@@ -41,6 +43,10 @@ export class ChatView {
   configure(opts: ViewOptions): void {
     if (opts.universalActions !== undefined) this.universalActions = opts.universalActions;
     if (opts.client) this.clientOverrides = { ...this.clientOverrides, ...opts.client };
+    if (opts.clients !== undefined) {
+      if (opts.clients.length === 0 || new Set(opts.clients).size !== opts.clients.length) throw new Error('clients: name one or more distinct clients');
+      this.clients = [...opts.clients];
+    }
   }
 
   get conversationId(): string {
@@ -184,6 +190,16 @@ export class ChatView {
     return this.messages();
   }
 
+  /**
+   * Comes back to the chat after it was closed for `afterMs` (on the clients' clock: no real wait):
+   * cards last refreshed a minute or more ago (`refreshAgainAfterMs`) are refreshed again, by each
+   * of the person's clients, as Teams does when a card is viewed again.
+   */
+  reopen(opts: { afterMs?: number } = {}): Promise<ChatMessage[]> {
+    this.client.advance(opts.afterMs ?? 0);
+    return this.view();
+  }
+
   /** "Refresh" from the message's options menu: a refresh invoke even if one already ran. */
   refresh(target: string | ChatMessage | Card): Promise<TurnResult> {
     const { message } = this.resolve(target);
@@ -192,7 +208,7 @@ export class ChatView {
     if (!card || !action || effectiveAction(card, action, this.universalActions)?.type !== 'Action.Execute') {
       throw new Error(`message ${message.id} has no refresh action this client can run`);
     }
-    this.client.claimRefresh(this.user, message);
+    this.client.claimRefresh(this.user, message, { force: true });
     return this.track(async () => {
       const r = await this.client.runExecute(this, message, action, mergeData(action.data, {}), 'automatic');
       return { delivery: r.delivery, action: r.outcome, signIn: r.signIn };
@@ -277,11 +293,14 @@ export class ChatView {
     return !this.client.refreshDue(this.user, message);
   }
 
+  /** Every client of this person refreshes the card, at once (each its own invoke and SSO round trip). */
   async autoRefresh(message: StoredMessage): Promise<Delivery | undefined> {
     if (!this.client.claimRefresh(this.user, message)) return undefined;
     const action = adaptiveCardOf(message.activity)!.refresh.action as CardAction;
-    const r = await this.client.runExecute(this, message, action, mergeData(action.data, {}), 'automatic');
-    return r.delivery;
+    const runs = await Promise.all(
+      this.clients.map((endpoint) => this.client.runExecute(this, message, action, mergeData(action.data, {}), 'automatic', {}, endpoint)),
+    );
+    return runs[0].delivery;
   }
 
   private runAction(message: StoredMessage, card: Card, action: CardAction, inputs: InputValues | undefined, trigger: 'manual'): Promise<TurnResult> {

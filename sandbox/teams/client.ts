@@ -20,8 +20,10 @@
  * - Refresh ("User Specific Views"): a card with `refresh.action` (Action.Execute) is refreshed
  *   for each viewer named in `refresh.userIds` (for everyone when userIds is absent, up to 60
  *   members) with `trigger: "automatic"`; the answer is shown to that viewer alone. It happens
- *   when the person opens the chat (`view()`, or any open ChatView as messages arrive) and again
- *   after the bot edits the message.
+ *   when the person opens the chat (`view()`, or any open ChatView as messages arrive), again
+ *   after the bot edits the message, and again when the person views it more than a minute after
+ *   its last refresh (`reopen({afterMs})`). Each of the person's signed-in clients (desktop, web,
+ *   mobile: `ViewOptions.clients`) sends its own refresh, concurrently, as real Teams does.
  */
 import { EventEmitter } from 'node:events';
 import { SSO_APP, USERS, type SandboxUser, type UserKey } from '../directory';
@@ -46,7 +48,19 @@ export interface ClientDeps {
   defaultClient: ClientInfo;
   /** Trusted by the sign-in popup (the sandbox CA). */
   ca?: string;
+  /** The clients' clock (epoch ms); `advance()` adds to it. */
+  clock?: () => number;
+  /** A card viewed this long after its last refresh is refreshed again (Teams: about a minute). */
+  refreshAgainAfterMs?: number;
   send(activity: Activity): Promise<Delivery>;
+}
+
+/** Teams refreshes a card again when it is viewed more than about a minute after its last refresh. */
+export const REFRESH_AGAIN_AFTER_MS = 60_000;
+
+interface Refreshed {
+  version: number;
+  at: number;
 }
 
 interface PersonalCard {
@@ -64,7 +78,9 @@ export class TeamsClient {
   private seq = 0;
   private readonly views = new Map<string, ChatView>();
   private readonly personalCards = new Map<string, PersonalCard>();
-  private readonly refreshedVersion = new Map<string, number>();
+  private readonly refreshed = new Map<string, Refreshed>();
+  /** Time that passed for the clients alone (a chat left closed), on top of `deps.clock`. */
+  private elapsedMs = 0;
   private readonly senders = new Map<string, SandboxUser>();
 
   constructor(readonly deps: ClientDeps) {
@@ -99,13 +115,14 @@ export class TeamsClient {
     name: string,
     value: unknown,
     reason: InvokeReason,
-    opts: { replyToId?: string; threadId?: string } = {},
+    opts: { replyToId?: string; threadId?: string; endpoint?: string } = {},
   ): Promise<{ delivery: Delivery; record: InvokeRecord }> {
     const activity = invokeActivity(view.conversation, this.sender(view.user, view), this.deps.bot, name, value, opts);
     const delivery = await this.send(view.user, activity);
     const record: InvokeRecord = {
       seq: ++this.seq,
       user: view.user.key as UserKey,
+      endpoint: opts.endpoint ?? view.clients[0],
       conversationId: view.conversation.id,
       name,
       value,
@@ -137,16 +154,30 @@ export class TeamsClient {
     this.changed();
   }
 
-  /** Whether this person's client has yet to refresh this version of the message. */
-  refreshDue(user: SandboxUser, message: StoredMessage): boolean {
-    return this.refreshedVersion.get(`${user.key}|${message.conversationId}|${message.id}`) !== message.version;
+  /** The clients' clock. */
+  now(): number {
+    return (this.deps.clock ?? Date.now)() + this.elapsedMs;
   }
 
-  /** Claims the automatic refresh of this message version for this person (false if already done). */
-  claimRefresh(user: SandboxUser, message: StoredMessage): boolean {
-    const key = `${user.key}|${message.conversationId}|${message.id}`;
-    if (this.refreshedVersion.get(key) === message.version) return false;
-    this.refreshedVersion.set(key, message.version);
+  /** Lets time pass for the clients only (no real wait): the bot and the other stand-ins keep real time. */
+  advance(ms: number): void {
+    if (!Number.isFinite(ms) || ms < 0) throw new Error('advance: ms must be a non-negative number');
+    this.elapsedMs += ms;
+  }
+
+  /**
+   * Whether this person's clients are due to refresh the message: never for this version, or the
+   * last refresh is older than `refreshAgainAfterMs` (viewing it again then refreshes it again).
+   */
+  refreshDue(user: SandboxUser, message: StoredMessage): boolean {
+    const last = this.refreshed.get(`${user.key}|${message.conversationId}|${message.id}`);
+    return !last || last.version !== message.version || this.now() - last.at >= (this.deps.refreshAgainAfterMs ?? REFRESH_AGAIN_AFTER_MS);
+  }
+
+  /** Claims the automatic refresh of this message for this person's clients (false if not due). */
+  claimRefresh(user: SandboxUser, message: StoredMessage, opts: { force?: boolean } = {}): boolean {
+    if (!opts.force && !this.refreshDue(user, message)) return false;
+    this.refreshed.set(`${user.key}|${message.conversationId}|${message.id}`, { version: message.version, at: this.now() });
     return true;
   }
 
@@ -262,6 +293,7 @@ export class TeamsClient {
     data: unknown,
     trigger: 'manual' | 'automatic',
     extra: Record<string, unknown> = {},
+    endpoint?: string,
   ): Promise<{ delivery: Delivery; outcome: ActionOutcome; signIn?: SignInPrompt }> {
     // A press sends the properties the action has (the captured Teams invoke carries `title`, and
     // no id/verb when the card set none); an automatic refresh sends {type, id (empty if unset),
@@ -279,7 +311,7 @@ export class TeamsClient {
     const value: Record<string, unknown> = { action: sentAction, trigger, ...extra };
     const reason: InvokeReason = extra.state !== undefined ? 'sign-in-state' : trigger === 'automatic' ? 'refresh' : 'execute';
     const send = (v: unknown, why: InvokeReason) =>
-      this.invoke(view, 'adaptiveCard/action', v, why, { replyToId: message.id, threadId: message.threadId });
+      this.invoke(view, 'adaptiveCard/action', v, why, { replyToId: message.id, threadId: message.threadId, endpoint });
 
     let { delivery } = await send(value, reason);
     let response = invokeResponseOf(delivery);

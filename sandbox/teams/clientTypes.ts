@@ -18,6 +18,8 @@ export type InvokeReason = 'execute' | 'refresh' | 'message-sso' | 'card-sso' | 
 export interface InvokeRecord {
   seq: number;
   user: UserKey;
+  /** Which of the person's clients sent it (`ViewOptions.clients`; 'desktop' by default). */
+  endpoint: string;
   conversationId: string;
   name: string;
   value: unknown;
@@ -116,6 +118,11 @@ export interface ViewOptions {
   /** false = a client without Universal Actions: Action.Execute falls back, no refresh. */
   universalActions?: boolean;
   client?: Partial<ClientInfo>;
+  /**
+   * The person's signed-in clients, e.g. ['desktop', 'web', 'mobile'] (default ['desktop']): each
+   * sends its own automatic refresh of a card meant for the person.
+   */
+  clients?: string[];
 }
 
 /** What a dynamic typeahead showed: the choices (at most 15, as Teams shows), or the bot's error. */

@@ -42,9 +42,10 @@ export const CONNECTOR_ERRORS = {
   memberNotFound: () => error(404, 'MemberNotFoundInConversation', 'The member was not found in the conversation.'),
   preconditionFailed: () => error(412, 'PreconditionFailed', 'Precondition failed, please try again.'),
   messageSizeTooBig: () => error(413, 'MessageSizeTooBig', 'Message size too large.'),
-  throttled: (retryAfterSeconds: number): ConnectorAnswer => ({
+  /** `null`: no Retry-After header (Teams' 429 does not always carry one). */
+  throttled: (retryAfterSeconds: number | null): ConnectorAnswer => ({
     ...error(429, 'Throttled', 'Too many requests. Also returns when to retry after.'),
-    headers: { 'Retry-After': String(retryAfterSeconds) },
+    ...(retryAfterSeconds === null ? {} : { headers: { 'Retry-After': String(retryAfterSeconds) } }),
   }),
   serviceError: (status: 500 | 502) => error(status, 'ServiceError', 'Internal server error.'),
   notFound: () => error(404, 'NotFound', 'The requested resource was not found.'),
@@ -60,7 +61,7 @@ export const UNAUTHORIZED: ConnectorAnswer = {
 };
 
 /** The Teams-shaped answer for an injected fault with this status. */
-export function errorForStatus(status: number, retryAfterSeconds?: number): ConnectorAnswer {
+export function errorForStatus(status: number, retryAfterSeconds?: number | null): ConnectorAnswer {
   switch (status) {
     case 400:
       return CONNECTOR_ERRORS.badArgument('Injected fault.');
@@ -75,12 +76,12 @@ export function errorForStatus(status: number, retryAfterSeconds?: number): Conn
     case 413:
       return CONNECTOR_ERRORS.messageSizeTooBig();
     case 429:
-      return CONNECTOR_ERRORS.throttled(retryAfterSeconds ?? 1);
+      return CONNECTOR_ERRORS.throttled(retryAfterSeconds === undefined ? 1 : retryAfterSeconds);
     case 500:
     case 502:
       return CONNECTOR_ERRORS.serviceError(status);
     default:
       // 503 and 504 come from the gateway, without a Teams error body.
-      return { status, ...(retryAfterSeconds !== undefined ? { headers: { 'Retry-After': String(retryAfterSeconds) } } : {}) };
+      return { status, ...(retryAfterSeconds != null ? { headers: { 'Retry-After': String(retryAfterSeconds) } } : {}) };
   }
 }

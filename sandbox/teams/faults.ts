@@ -7,8 +7,11 @@ import type { ConnectorOperation } from './connectorApi';
 
 export interface FaultSpec {
   status: number;
-  /** Sets the Retry-After header (seconds), e.g. for 429 and 503. */
-  retryAfterSeconds?: number;
+  /**
+   * Sets the Retry-After header (seconds), e.g. for 429 and 503. A 429 carries `Retry-After: 1`
+   * unless told otherwise; `null` sends it without one (Teams does not always say when).
+   */
+  retryAfterSeconds?: number | null;
   /** Replace Teams' default `{error: {code, message}}` for that status. */
   code?: string;
   message?: string;

@@ -72,6 +72,10 @@ export interface TeamsOptions {
   signingKeyPem?: string;
   /** The default `clientInfo` people's clients report. */
   client?: Partial<ClientInfo>;
+  /** The clients' clock (default Date.now); `ChatView.reopen({afterMs})` moves it on. */
+  clientClock?: () => number;
+  /** A card viewed this long after its last refresh is refreshed again (default 60 s, as Teams). */
+  refreshAgainAfterMs?: number;
 }
 
 export interface TeamsStandIn {
@@ -191,6 +195,8 @@ export async function startTeams(opts: TeamsOptions): Promise<TeamsStandIn> {
     work,
     defaultClient,
     ca: opts.certs.ca,
+    clock: opts.clientClock,
+    refreshAgainAfterMs: opts.refreshAgainAfterMs,
     send: (activity) => send(activity),
   });
   parts = { signer, api };

@@ -5,7 +5,7 @@
 import { ensureCerts } from '../../sandbox/certs';
 import { BOT_APP, SSO_APP, USERS } from '../../sandbox/directory';
 import { startEntra, type EntraStandIn } from '../../sandbox/entra';
-import { CONNECTOR_ERRORS, startTeams, type ChannelAuth, type TeamsStandIn } from '../../sandbox/teams';
+import { CONNECTOR_ERRORS, startTeams, type ChannelAuth, type InvokeRecord, type TeamsStandIn } from '../../sandbox/teams';
 import { TEMPLATES } from '../../sandbox/teams/activities';
 import { gatherInputs } from '../../sandbox/teams/cards';
 import { startEchoBot, type EchoBot } from './teams-echo-bot';
@@ -306,6 +306,16 @@ describe('Teams stand-in with a real botbuilder bot', () => {
       expect(throttled.status).toBe(429);
       expect(throttled.headers.get('retry-after')).toBe('7');
       expect(throttled.body.error.code).toBe('Throttled');
+
+      // Teams does not always say when: `null` answers the same 429 without Retry-After.
+      teams.faults.next(1, { status: 429, retryAfterSeconds: null });
+      const unsaid = await connectorCall(teams.serviceUrl, 'POST', conversationPath(chat.conversationId, '/activities'), {
+        token: botToken,
+        body: { type: 'message', text: 'x' },
+      });
+      expect(unsaid.status).toBe(429);
+      expect(unsaid.headers.get('retry-after')).toBeNull();
+      expect(unsaid.body.error.code).toBe('Throttled');
       expect(teams.faults.pending()).toBe(0);
       expect(teams.rateLimitHits()).toEqual([]);
     });
@@ -507,6 +517,37 @@ describe('Teams stand-in with a real botbuilder bot', () => {
       expect(teams.invokes().slice(before).map((i) => i.reason)).toEqual(['refresh']);
       expect(chat.lastCard()!.body[0].text).toBe('Personal view for Alex Wilber');
       expect(chat.lastCardMessage()!.sharedCard!.body[0].text).toBe('edited');
+    });
+
+    it('each of a person\'s clients refreshes the card; viewing it again refreshes again only a minute after the last refresh', async () => {
+      // Its own stand-in: reopen() moves the clients' clock, which other tests' cards would feel.
+      await withOwnStandIn({}, async (own) => {
+        const channel = own.team('IT Admins').channel('General');
+        const alex = channel.as('alex', { clients: ['desktop', 'web', 'mobile'] });
+        const turn = await alex.send('card');
+        const refreshed = (invokes: InvokeRecord[]) => invokes.filter((i) => i.reason === 'refresh').map((i) => [i.user, i.endpoint]).sort();
+        expect(refreshed(turn.invokes)).toEqual([['alex', 'desktop'], ['alex', 'mobile'], ['alex', 'web']]);
+        // Each client did its own card-level SSO round trip.
+        expect(turn.invokes.filter((i) => i.reason === 'card-sso')).toHaveLength(3);
+        expect(alex.lastCard()!.body[0].text).toBe('Personal view for Alex Wilber');
+
+        let mark = own.invokes().length;
+        await alex.view();
+        await alex.reopen({ afterMs: 59_000 });
+        expect(own.invokes().slice(mark)).toEqual([]);
+        await alex.reopen({ afterMs: 1_000 });
+        expect(refreshed(own.invokes().slice(mark))).toEqual([['alex', 'desktop'], ['alex', 'mobile'], ['alex', 'web']]);
+        // A person's clients are named, and at least one.
+        expect(() => channel.as('alex', { clients: [] })).toThrow('clients');
+        expect(() => channel.as('alex', { clients: ['web', 'web'] })).toThrow('clients');
+        // Others still refresh from one client unless told otherwise.
+        mark = own.invokes().length;
+        await channel.as('adele').refresh(alex.lastCardMessage()!);
+        expect(own.invokes().slice(mark).map((i) => [i.user, i.endpoint, i.reason])).toEqual([
+          ['adele', 'desktop', 'refresh'],
+          ['adele', 'desktop', 'card-sso'],
+        ]);
+      });
     });
 
     it('shows a toast for an activity.message answer and an error for an error answer', async () => {
