@@ -341,7 +341,7 @@ export class OutboxWorker {
     const key = fanOutKey(job.deliveryId);
     const claim = { v: FORMAT_VERSION, deliveryId: job.deliveryId, messageId: held.messageId, at: Date.now() };
     if (isStateStore(storage)) {
-      const created = await storage.put(key, claim, { ifNoneMatch: '*', expiresAt: Date.now() + sentMarkerTtlMs(this.options) });
+      const created = await storage.put(key, claim, { ifNoneMatch: '*', expiresAt: storage.now() + sentMarkerTtlMs(this.options) });
       if (created !== undefined) return true;
     } else if (!(await readItem(storage, key))) {
       await writeItem(storage, key, claim, { ttlMs: sentMarkerTtlMs(this.options) });

@@ -11,8 +11,32 @@ const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/;
 export const NOTIFY_LIMIT_BYTES = 8 * 1024;
 const LIMITS = { actor: 256, note: 500 } as const;
 
-/** JSON media types: application/json and application/<anything>+json, with parameters. */
-const isJsonType = (t: string) => /^application\/([^\s;/]+\+)?json\s*(;.*)?$/i.test(t);
+/** The README: application/json only, with no charset or charset=utf-8 (a missing Content-Type is a 415 too). */
+function isJsonType(t: string): boolean {
+  const [type, ...params] = t.split(';');
+  if (type!.trim().toLowerCase() !== 'application/json') return false;
+  return params.every((p) => {
+    const [name = '', value = ''] = p.split('=').map((x) => x.trim().replace(/^"(.*)"$/, '$1').toLowerCase());
+    return name !== 'charset' || value === 'utf-8' || value === 'utf8';
+  });
+}
+
+/** Nesting depth of JSON text (arrays and objects), counted outside strings. */
+function jsonDepth(text: string): number {
+  let depth = 0;
+  let max = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (inString) {
+      if (c === '\\') i++;
+      else if (c === '"') inString = false;
+    } else if (c === '"') inString = true;
+    else if (c === '{' || c === '[') max = Math.max(max, ++depth);
+    else if (c === '}' || c === ']') depth--;
+  }
+  return max;
+}
 
 export function notifyBodyValid(body: unknown): boolean {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) return false;
@@ -35,7 +59,7 @@ export function notifyBodyValid(body: unknown): boolean {
  */
 export function expectedNotifyStatuses(text: string, bytes: number, contentType: string | undefined): number[] {
   const refusals: number[] = [];
-  if (contentType !== undefined && !isJsonType(contentType)) refusals.push(415);
+  if (contentType === undefined || !isJsonType(contentType)) refusals.push(415);
   if (bytes > NOTIFY_LIMIT_BYTES) refusals.push(413);
   let parsed: unknown;
   let ok = false;
@@ -45,6 +69,6 @@ export function expectedNotifyStatuses(text: string, bytes: number, contentType:
   } catch {
     ok = false;
   }
-  if (!ok) refusals.push(400);
+  if (!ok || jsonDepth(text) > 64) refusals.push(400);
   return refusals.length ? refusals : [202];
 }

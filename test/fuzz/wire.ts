@@ -45,7 +45,16 @@ export function rawRequest(baseUrl: string, req: RawRequest, timeoutMs = 5000, h
       resolve({ status: m ? Number(m[1]) : 0, text: all.slice(m ? m[0].length : 0), timedOut });
     };
     const timer = setTimeout(() => finish(true), timeoutMs);
-    socket.on('data', (c: Buffer) => chunks.push(c));
+    socket.on('data', (c: Buffer) => {
+      chunks.push(c);
+      // A whole answer (head + Content-Length bytes) is the answer: the server may keep the
+      // connection a moment longer (it drains a refused body before closing), a client need not wait.
+      const all = Buffer.concat(chunks);
+      const end = all.indexOf('\r\n\r\n');
+      if (end < 0) return;
+      const length = /\r\ncontent-length:\s*(\d+)/i.exec(all.subarray(0, end).toString('latin1'));
+      if (length && all.length >= end + 4 + Number(length[1])) finish(false);
+    });
     socket.on('error', () => finish(false));
     socket.on('close', () => finish(false));
     socket.on('connect', () => {
