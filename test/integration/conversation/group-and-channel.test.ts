@@ -61,7 +61,7 @@ describe('team channel', () => {
     expect(loginRequest).toMatchObject({
       statusCode: 401,
       type: 'application/vnd.microsoft.activity.loginRequest',
-      value: { tokenExchangeResource: { id: expect.any(String), uri: SSO_APP.appIdUri }, buttons: [{ type: 'signin', value: expect.stringContaining('https://') }] },
+      value: { tokenExchangeResource: { id: expect.any(String), uri: SSO_APP.appIdUri }, buttons: [{ type: 'signin', value: expect.stringContaining('/auth/start?state=') }] },
     });
     expect((asked.invokes[1]!.value as { authentication?: { token?: string } }).authentication?.token).toEqual(expect.any(String));
     expect(w.entra.stats().oboByUser).toEqual({ alex: 1 });

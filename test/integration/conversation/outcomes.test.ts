@@ -79,6 +79,7 @@ it('storage fails right after a successful PATCH: the card says applied, the rec
 it('storage keeps failing after the PATCH: the card still says applied, and a later Confirm never PATCHes again', async () => {
   const chat = w.teams.personalChat('alex');
   const confirmation = await askForChange(chat, SEED.pending, 'complete');
+  const confirmationCard = confirmation.card;
   const rule = faults.fail((r) => r.service === 'blob' && r.method === 'PUT' && r.path.includes('changes_') && w.graph.patchCount(SEED.pending) > 0, { status: 502 }, 100);
 
   // Storage retries outlast the invoke budget: "updating…" first, then the result in place.
@@ -90,9 +91,13 @@ it('storage keeps failing after the PATCH: the card still says applied, and a la
   expect(cardText(shown.card)).toContain(`Upload ${SEED.pending} is now Complete`);
   expect(w.logs()).toContain('change applied but its record could not be written');
   rule.remove();
-
-  const again = await chat.press(confirmation, 'Confirm');
-  expect(cardText(again.card)).not.toContain('Not applied');
+  // The record never got written: the change still shows its claim, so another Confirm finds it
+  // busy (and, once stale, would re-read Graph rather than PATCH again).
+  const stored = await w.bot.services.changes.load(keyOf(confirmationCard));
+  expect(stored?.state).toBe('confirming');
+  const actor = { ...stored!.requester };
+  const again = await w.bot.services.changeService.confirm(stored!, actor, w.bot.services.sso.credentialFor(actor)!);
+  expect(again.kind).toBe('inProgress');
   expect(w.graph.patchCount(SEED.pending)).toBe(1);
 });
 
