@@ -83,6 +83,11 @@ const MULTI_TENANT_AUTHORITIES = new Set(['common', 'organizations']);
 
 type Env = Record<string, string | undefined>;
 
+/** The contract read from this process's environment: the one read of process.env (bot/index.ts). */
+export function loadConfigFromProcess(): BotConfig {
+  return loadConfig(process.env);
+}
+
 /** Reads and validates the whole contract; throws one ConfigError naming every problem variable. */
 export function loadConfig(env: Env): BotConfig {
   const problems: string[] = [];

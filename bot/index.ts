@@ -1,5 +1,5 @@
 /** `npm run bot`: the bot alone, configured from the process environment. */
-import { ConfigError, loadConfig, type BotConfig } from './config';
+import { ConfigError, loadConfigFromProcess, type BotConfig } from './config';
 import { createApp } from './app';
 import { createLogger, scrub } from './log';
 import { installFaultHandlers, routeConsole } from './processFaults';
@@ -12,7 +12,7 @@ const HAND_BACK_GRACE_MS = 3_000;
 async function main(): Promise<void> {
   let config: BotConfig;
   try {
-    config = loadConfig(process.env);
+    config = loadConfigFromProcess();
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`${err.message}\n`);

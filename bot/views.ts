@@ -4,6 +4,7 @@ import {
   type DiagLine,
   confirmChangeCard,
   graphErrorCard,
+  noticeCard,
   statusTitle,
   diagCard,
   diagRequestCard,
@@ -17,8 +18,7 @@ import {
   uploadListCard,
 } from '../cards';
 import type { DeviceSummary, ImportGroup } from './browse/report';
-import type { BotError } from './errors';
-import { cardForError } from './handlers/respond';
+import { type BotError, isBotError } from './errors';
 import type { Upload, UploadStatus } from './model';
 import type { PendingChange } from './state/changes';
 
@@ -63,7 +63,7 @@ export function result(change: PendingChange, note?: string): CardAttachment {
 
 /** Graph refused the change (or did not answer and now shows the upload unchanged). */
 export function notApplied(change: PendingChange, error: BotError, seen?: Upload): CardAttachment {
-  if (!seen) return cardForError(error) as CardAttachment;
+  if (!seen) return cardForError(error);
   return graphErrorCard({
     title: 'Not applied',
     explanation:
@@ -170,4 +170,40 @@ export function deviceReport(
 
 export function importList(groups: readonly ImportGroup[], opts: { page: number; pageToken?: string }): CardAttachment {
   return importListCard({ groups, page: opts.page, pageToken: opts.pageToken });
+}
+
+const GRAPH_EXPLANATIONS: Partial<Record<BotError['code'], { title: string; explanation: string; hint?: string }>> = {
+  not_found: { title: 'Upload not found', explanation: 'Intune has no Autopilot device-identity upload with that id.', hint: 'Check the id in Intune (Devices › Enrollment › Windows Autopilot › Devices) and try again.' },
+  forbidden: { title: 'Not permitted', explanation: 'Microsoft Graph refused: your account lacks DeviceManagementServiceConfig.ReadWrite.All for this app.', hint: 'Ask an Intune administrator to grant the permission (admin consent), then try again.' },
+  throttled: { title: 'Intune is busy', explanation: 'Microsoft Graph is throttling requests right now; nothing was changed.', hint: 'Wait a minute and try again.' },
+  unavailable: { title: 'Microsoft Graph is unavailable', explanation: 'Graph did not answer successfully; nothing was changed.', hint: 'Try again in a few minutes.' },
+  timeout: { title: 'No answer from Microsoft Graph', explanation: 'Graph did not answer in time; the change may or may not have been applied.', hint: 'Use "show upload <id>" to see the current status before trying again.' },
+  invalid_request: { title: 'Request rejected', explanation: 'Microsoft Graph rejected the request.' },
+  sign_in_failed: { title: 'Sign-in failed', explanation: 'Microsoft Entra ID did not accept the sign-in for this bot.', hint: 'Type "sign out", then try again.' },
+  consent_required: { title: 'Consent needed', explanation: 'This bot needs permission to manage Autopilot uploads on your behalf.', hint: 'Ask an administrator to grant admin consent for the app, then try again.' },
+};
+
+/** The card that explains a failure; unknown failures are rethrown for onTurnError. */
+export function cardForError(err: unknown): CardAttachment {
+  if (!isBotError(err)) throw err;
+  switch (err.code) {
+    case 'personal_account':
+      return noticeCard({ title: 'Work or school account needed', message: err.message, tone: 'attention' });
+    case 'tenant_not_allowed':
+      return noticeCard({ title: 'Organization not allowed', message: 'Your organization is not on this bot\'s list of allowed tenants.', tone: 'attention' });
+    case 'sso_token_invalid':
+      return noticeCard({ title: 'Sign-in rejected', message: err.message, tone: 'attention' });
+    case 'not_offered':
+      return notOffered(err);
+    default: {
+      const e = GRAPH_EXPLANATIONS[err.code] ?? { title: 'Something failed', explanation: err.message };
+      return graphErrorCard({
+        title: e.title,
+        explanation: err.code === 'invalid_request' ? err.message : e.explanation,
+        code: err.details.serviceCode,
+        requestId: err.details.requestId,
+        hint: e.hint,
+      });
+    }
+  }
 }

@@ -20,7 +20,7 @@ import type { DeviceIdentity, Upload } from '../model';
 import type { Services } from '../services';
 import type { Requester } from '../state/changes';
 import { actorOf } from '../teams/activity';
-import { setOutcome } from '../teams/bot';
+import { setOutcome } from '../teams/outcome';
 import * as views from '../views';
 import { cardForError, sendCard } from './respond';
 

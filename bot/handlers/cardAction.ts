@@ -23,7 +23,7 @@ import type { PendingChange, Requester, StoredChange } from '../state/changes';
 import { actorOf } from '../teams/activity';
 import { escapeMarkdown } from '../teams/markdown';
 import { turnAnswered } from '../teams/turnDone';
-import { setOutcome } from '../teams/bot';
+import { setOutcome } from '../teams/outcome';
 import { diagCardFor, diagRefreshExpired, isChannel } from './diag';
 import { browseAction, changeStatusAction, showUploadAction } from './browse';
 import { badRequest, cardForError, cardResponse, messageResponse, sendCard, sendNotice } from './respond';

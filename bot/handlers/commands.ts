@@ -9,7 +9,7 @@ import type { Command } from '../commands/parse';
 import type { Services } from '../services';
 import type { Requester } from '../state/changes';
 import { whereOf, scopeOf } from '../teams/activity';
-import { setOutcome } from '../teams/bot';
+import { setOutcome } from '../teams/outcome';
 import { diagCardFor } from './diag';
 import { type BrowseCommand, isBrowseCommand, runBrowseCommand } from './browse';
 import { cardForError, sendCard } from './respond';

@@ -9,7 +9,7 @@ import { noticeCard } from '../../cards';
 import { GENERAL, type TeamRef } from '../notifications';
 import type { Services } from '../services';
 import { tenantOf } from '../teams/activity';
-import { setOutcome } from '../teams/bot';
+import { setOutcome } from '../teams/outcome';
 import { sendCard } from './respond';
 
 interface TeamsChannelData {

@@ -9,7 +9,7 @@ import { type Command, formatCommand, parseCommand, parseFormSubmission } from '
 import type { Services } from '../services';
 import * as views from '../views';
 import { actorOf, scopeOf } from '../teams/activity';
-import { setOutcome } from '../teams/bot';
+import { setOutcome } from '../teams/outcome';
 import { handleSubmittedCardAction } from './cardAction';
 import { handleSubscriptionCommand } from './subscriptions';
 import { needsGraph, postChannelRequest, runGraphCommand } from './commands';

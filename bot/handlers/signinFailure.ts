@@ -7,7 +7,7 @@
  */
 import type { InvokeResponse, TurnContext } from 'botbuilder';
 import type { Services } from '../services';
-import { setOutcome } from '../teams/bot';
+import { setOutcome } from '../teams/outcome';
 import { sendNotice } from './respond';
 
 const EXPLANATIONS: Record<string, string> = {

@@ -7,7 +7,7 @@ import { noticeCard, type NoticeFact } from '../../cards';
 import type { Command } from '../commands/parse';
 import { GENERAL, type TeamRecord } from '../notifications';
 import type { Services } from '../services';
-import { setOutcome } from '../teams/bot';
+import { setOutcome } from '../teams/outcome';
 import { teamOf } from './installation';
 import { sendCard } from './respond';
 

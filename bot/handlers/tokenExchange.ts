@@ -13,7 +13,7 @@ import { type InvokeResponse, TurnContext } from 'botbuilder';
 import { isBotError } from '../errors';
 import type { Services } from '../services';
 import { actorOf } from '../teams/activity';
-import { setOutcome } from '../teams/bot';
+import { setOutcome } from '../teams/outcome';
 import { runGraphCommand, needsGraph } from './commands';
 import { cardForError, sendCard } from './respond';
 

@@ -8,7 +8,7 @@
 import type { InvokeResponse, TurnContext } from 'botbuilder';
 import type { Services } from '../services';
 import { actorOf } from '../teams/activity';
-import { setOutcome } from '../teams/bot';
+import { setOutcome } from '../teams/outcome';
 import { sendNotice } from './respond';
 
 export async function handleVerifyState(context: TurnContext, services: Services): Promise<InvokeResponse> {

@@ -18,6 +18,7 @@ import { handleSigninFailure } from '../handlers/signinFailure';
 import { handleVerifyState } from '../handlers/verifyState';
 import type { Services } from '../services';
 import { markTurn } from './turnDone';
+import { outcomeOf, setOutcome } from './outcome';
 import { badRequest } from '../handlers/respond';
 import { teamIdOf, tenantAllowed } from './activity';
 import { refuseTenant } from './tenantGate';
@@ -26,11 +27,6 @@ export interface TurnRunner {
   run(context: TurnContext): Promise<void>;
 }
 
-/** Handlers record how a turn ended here; the turn log line reports it. */
-export const OUTCOME = Symbol('outcome');
-export const setOutcome = (context: TurnContext, outcome: string): void => {
-  context.turnState.set(OUTCOME, outcome);
-};
 
 export class UploadsBot extends TeamsActivityHandler {
   constructor(private readonly services: Services) {
@@ -104,7 +100,7 @@ export class UploadsBot extends TeamsActivityHandler {
       }
       await this.resumeSuspended(context);
       await super.run(context);
-      outcome = context.turnState.get(OUTCOME) ?? 'ok';
+      outcome = outcomeOf(context) ?? 'ok';
     } catch (err) {
       outcome = 'error';
       throw err;
