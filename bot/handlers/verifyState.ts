@@ -12,13 +12,16 @@ import { setOutcome } from '../teams/outcome';
 import { sendNotice } from './respond';
 
 export async function handleVerifyState(context: TurnContext, services: Services): Promise<InvokeResponse> {
+  // The notices are courtesies: a reply Teams refuses (a malformed activity) must not turn the invoke's answer into a 500.
+  const notify = (notice: Parameters<typeof sendNotice>[1]) =>
+    sendNotice(context, notice).catch((err) => services.log.warn({ err }, 'verifyState: the notice could not be sent'));
   const actor = actorOf(context.activity);
   if (!actor) return { status: 400, body: { error: 'signin/verifyState needs from.aadObjectId.' } };
   const value = (context.activity.value ?? {}) as { state?: unknown };
 
   const refuse = async (reason: string): Promise<InvokeResponse> => {
     services.log.info({ reason, conversation: context.activity.conversation.id }, 'verifyState refused');
-    await sendNotice(context, {
+    await notify({
       title: 'Sign-in not accepted',
       message: 'That sign-in could not be matched to a request of yours, so nothing was run. Send your command again.',
       tone: 'attention',
@@ -35,7 +38,7 @@ export async function handleVerifyState(context: TurnContext, services: Services
   const parked = await services.parked.takeForSignIn(state.exchangeId, actor, context.activity.conversation.id);
   if (!parked) {
     // A card-level sign-in parks nothing (the action itself is re-sent), and a used state finds its command taken.
-    await sendNotice(context, { title: 'Signed in', message: 'You can send your command again.', tone: 'good' });
+    await notify({ title: 'Signed in', message: 'You can send your command again.', tone: 'good' });
     setOutcome(context, 'verify-state-nothing-parked');
     return { status: 200 };
   }
