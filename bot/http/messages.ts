@@ -22,10 +22,26 @@ type Activity = Record<string, unknown> & { type: string };
 
 const text = (v: unknown): string | undefined => (typeof v === 'string' && v.trim() !== '' ? v.trim() : undefined);
 
-/** An activity is a JSON object with a non-empty string `type`; anything else is the client's mistake. */
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/**
+ * The identities an activity names, when present, are objects whose ids are strings (Bot Framework
+ * schema): a number or an object where an id belongs is the client's mistake, refused here rather
+ * than met by every handler (found by the fuzz suite: an object `aadObjectId` made turns throw).
+ */
+function accountsAreWellFormed(activity: Record<string, unknown>): boolean {
+  const ids = (v: unknown, keys: string[]): boolean => v === undefined || (isObject(v) && keys.every((k) => v[k] === undefined || typeof v[k] === 'string'));
+  // Every activity Teams sends names its conversation (replies and the turn log need it).
+  return isObject(activity.conversation) && ids(activity.from, ['id', 'name', 'aadObjectId']) && ids(activity.recipient, ['id', 'name', 'aadObjectId']) && ids(activity.conversation, ['id', 'tenantId', 'conversationType']);
+}
+
+/** An activity is a JSON object with a non-empty string `type` and well-formed accounts; anything else is the client's mistake. */
 export function asActivity(body: unknown): Activity {
-  if (typeof body !== 'object' || body === null || Array.isArray(body) || text((body as Record<string, unknown>).type) === undefined) {
+  if (!isObject(body) || text(body.type) === undefined) {
     throw new HttpError('NotAnActivity', 'The body must be a JSON activity: an object with a string "type".');
+  }
+  if (!accountsAreWellFormed(body)) {
+    throw new HttpError('NotAnActivity', 'The activity needs a conversation, and its from, recipient and conversation must be objects with string ids.');
   }
   return body as Activity;
 }

@@ -16,10 +16,15 @@ const codeOf = (f: () => unknown): string | undefined => {
 };
 
 describe('asActivity', () => {
-  it('an object with a non-empty string type is an activity', () => {
-    expect(asActivity({ type: 'message' })).toEqual({ type: 'message' });
+  it('an object with a non-empty string type and a conversation is an activity', () => {
+    expect(asActivity({ type: 'message', conversation: { id: 'c' } })).toEqual({ type: 'message', conversation: { id: 'c' } });
   });
-  it.each([[null], [[{ type: 'message' }]], ['message'], [42], [{}], [{ type: 5 }], [{ type: '  ' }], [{ type: null }]])('%j is a 400', (body) => {
+  it.each([
+    [null], [[{ type: 'message' }]], ['message'], [42], [{}], [{ type: 5 }], [{ type: '  ' }], [{ type: null }],
+    // Found by the fuzz suite: accounts of the wrong shape made turns throw.
+    [{ type: 'message' }], [{ type: 'invoke', conversation: { id: [] } }], [{ type: 'invoke', conversation: { id: 'c' }, from: { id: 'u', aadObjectId: {} } }],
+    [{ type: 'message', conversation: { id: 'c' }, recipient: [] }],
+  ])('%j is a 400', (body) => {
     expect(codeOf(() => asActivity(body))).toBe('400 NotAnActivity');
   });
 });
