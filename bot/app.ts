@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'restify';
 import { createAdapter } from './adapter';
+import { type Clock, systemClock } from './clock';
 import type { BotConfig } from './config';
 import { Drain, trackRequests, type DrainResult } from './drain';
 import { TOKEN_EXCHANGE_BUDGET_MS } from './timeouts';
@@ -57,7 +58,7 @@ export interface AppOptions {
   /** Tests and benchmarks tune the outbox worker (poll interval, visibility timeout, backoff). */
   notifications?: { worker?: Partial<WorkerOptions>; pacing?: PacingLimits };
   /** The clock stored items' lifetimes are judged on (tests advance it past them). */
-  clock?: () => number;
+  clock?: Clock;
   /** Tests sweep on demand or often. */
   sweeper?: Partial<SweeperOptions>;
   /** Tests shorten the HTTP timeouts (slow headers) instead of waiting for the defaults. */
@@ -67,7 +68,7 @@ export interface AppOptions {
 export function createApp(config: BotConfig, options: AppOptions = {}): BotApp {
   const log = options.logger ?? createLogger(config.logLevel);
 
-  const clock = options.clock ?? Date.now;
+  const clock = options.clock ?? systemClock;
   const { storage, durable } = createStorage(config.storage, clock);
   if (!durable) log.warn('AZURE_STORAGE_CONNECTION_STRING is not set: state is in memory, lost on restart and not shared between instances.');
 
@@ -131,6 +132,7 @@ export function createApp(config: BotConfig, options: AppOptions = {}): BotApp {
   const services: Services = {
     config,
     log,
+    clock,
     adapter,
     sso,
     changes,
@@ -187,7 +189,7 @@ export function createApp(config: BotConfig, options: AppOptions = {}): BotApp {
     },
     drain,
     close: async (deadlineMs = config.shutdown.deadlineMs) => {
-      const started = Date.now();
+      const started = clock();
       // No new connections; idle keep-alive ones go now, busy ones once their answer is sent.
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.server.closeIdleConnections?.();
@@ -198,7 +200,7 @@ export function createApp(config: BotConfig, options: AppOptions = {}): BotApp {
       await notifications.stop();
       await sweeper.stop();
       await (storage as { close?: () => Promise<void> }).close?.();
-      log.info({ durationMs: Date.now() - started, clean: result.clean, pending: result.pending }, 'bot stopped');
+      log.info({ durationMs: clock() - started, clean: result.clean, pending: result.pending }, 'bot stopped');
       return result;
     },
   };

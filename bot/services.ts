@@ -2,6 +2,7 @@
 import type { TokenCredential } from '@azure/identity';
 import type { CloudAdapter, ConversationReference } from 'botbuilder';
 import type { ChangeService } from './changes/service';
+import type { Clock } from './clock';
 import type { BotConfig } from './config';
 import type { DiagLine } from '../cards';
 import type { GraphOfferings } from './graph/offerings';
@@ -18,6 +19,8 @@ import type { ParkedCommands } from './state/parked';
 export interface Services {
   config: BotConfig;
   log: Logger;
+  /** The one clock (bot/clock.ts): every "now" below the entry comes from here. */
+  clock: Clock;
   adapter: CloudAdapter;
   sso: SsoService;
   changes: PendingChanges;
