@@ -19,6 +19,11 @@ import type { UploadsClient } from '../graph/uploads';
 import type { Logger } from '../log';
 import type { Upload } from '../model';
 import type { ChangeNotice } from '../notifications/types';
+
+/** The queued recovery message of one change, to be turned into its announcement (bot/notifications). */
+export interface PreparedAnnouncement {
+  announce(notice: ChangeNotice, deliveryId: string): Promise<void>;
+}
 import type { PendingChange, PendingChanges, Requester, StoredChange } from '../state/changes';
 import { decideClaim, mayPatch, type ClaimPolicy } from './claims';
 import { deliveryIdOf, noticeOf } from './notice';
@@ -37,8 +42,12 @@ export interface ChangeServiceDeps {
   uploads(credential: TokenCredential): UploadsClient;
   /** Queues the channel announcement (durable once it resolves). */
   announce(notice: ChangeNotice, deliveryId: string): Promise<void>;
-  /** Called before the PATCH, so an instance that stops after it still gets the change announced. */
-  prepareRecovery(changeKey: string): Promise<void>;
+  /**
+   * Called before the PATCH, so an instance that stops after it still gets the change announced.
+   * The handle, when the outbox gives one, turns that same queued message into the announcement:
+   * one queue message per Confirm.
+   */
+  prepareRecovery(changeKey: string): Promise<PreparedAnnouncement | void>;
   policy: ClaimPolicy;
   log: Logger;
   now?: () => number;
@@ -73,7 +82,7 @@ export class ChangeService {
         return { kind: 'inProgress', change: loaded };
       case 'abandoned':
         // Its PATCH may have landed; only Graph knows. Never PATCH again.
-        return this.settleFromGraph(loaded, actor, credential, new BotError('timeout', 'The bot stopped while this change was being applied.'));
+        return this.decideFromGraph(loaded, actor, credential, new BotError('timeout', 'The bot stopped while this change was being applied.'));
       default:
         break;
     }
@@ -96,11 +105,11 @@ export class ChangeService {
       // A dead instance's PATCH had landed: record it, do not send it again.
       return this.applied(claimed, { previousStatus: claimed.seen?.status ?? before.status, upload: before, by: actor.name });
     }
-    await this.deps.prepareRecovery(claimed.key).catch((err) =>
-      this.deps.log.warn({ err, uploadId: claimed.uploadId }, 'could not prepare the change announcement'),
-    );
+    const prepared = await this.deps.prepareRecovery(claimed.key).catch((err) => {
+      this.deps.log.warn({ err, uploadId: claimed.uploadId }, 'could not prepare the change announcement');
+    });
 
-    const holder = await this.holdClaim(claimed.key, claimId);
+    const holder = await this.holdClaim(claimed, claimId);
     if (!holder) {
       const current = await this.deps.changes.load(claimed.key);
       return { kind: 'inProgress', change: current ?? claimed };
@@ -113,25 +122,34 @@ export class ChangeService {
       const error = toBotErrorOrThrow(err);
       if (!isUncertain(error)) return this.notApplied(holder, error);
       this.deps.log.warn({ uploadId: holder.uploadId, code: error.code, requestId: error.details.requestId }, 'PATCH unanswered: re-reading the upload to decide');
-      return this.settleFromGraph(holder, actor, credential, error, before.status);
+      return this.decideFromGraph(holder, actor, credential, error, before.status, prepared);
     }
-    return this.applied(holder, { previousStatus: before.status, upload: after, by: actor.name });
+    return this.applied(holder, { previousStatus: before.status, upload: after, by: actor.name }, prepared);
   }
 
   /**
-   * The claim is still ours and the PATCH will end before anyone may take over; a claim that is
-   * ours but too old for that is renewed (compare-and-swap) rather than raced.
+   * Right before the PATCH: the claim is still ours and the PATCH will end before anyone may take
+   * it over. A claim this instance has just written needs no read for that: no other Confirm may
+   * write over a fresh claim (claims.ts), and mayPatch checks it is fresh enough to outlast the
+   * PATCH's whole budget. One that is too old for that (a slow read of the upload) is renewed by a
+   * compare-and-swap, which fails if anyone wrote since — the re-check that then matters.
    */
-  private async holdClaim(key: string, claimId: string): Promise<StoredChange | undefined> {
-    const stored = await this.deps.changes.load(key);
-    if (mayPatch(stored, claimId, this.now(), this.deps.policy)) return stored;
-    if (!stored || stored.state !== 'confirming' || stored.claimId !== claimId || this.now() >= stored.expiresAt) return undefined;
-    const renewed = await this.deps.changes.update(stored, { claimedAt: this.now() });
+  private async holdClaim(claimed: StoredChange, claimId: string): Promise<StoredChange | undefined> {
+    if (mayPatch(claimed, claimId, this.now(), this.deps.policy)) return claimed;
+    if (claimed.state !== 'confirming' || claimed.claimId !== claimId || this.now() >= claimed.expiresAt) return undefined;
+    const renewed = await this.deps.changes.update(claimed, { claimedAt: this.now() });
     return renewed && mayPatch(renewed, claimId, this.now(), this.deps.policy) ? renewed : undefined;
   }
 
   /** Decides an uncertain outcome from what Graph shows now; records `unknown` if Graph cannot be read either. */
-  private async settleFromGraph(change: StoredChange, actor: Requester, credential: TokenCredential, cause: BotError, previous?: Upload['status']): Promise<ConfirmResult> {
+  private async decideFromGraph(
+    change: StoredChange,
+    actor: Requester,
+    credential: TokenCredential,
+    cause: BotError,
+    previous?: Upload['status'],
+    prepared?: PreparedAnnouncement | void,
+  ): Promise<ConfirmResult> {
     let seen: Upload;
     try {
       seen = await this.deps.uploads(credential).get(change.uploadId);
@@ -147,14 +165,20 @@ export class ChangeService {
         upload: seen,
         by: actor.name,
         note: `Microsoft Graph did not confirm the change in time (${cause.message}); it now shows the upload as requested, so the change was applied.`,
-      });
+      }, prepared);
     }
     return this.notApplied(change, cause, seen);
   }
 
+  /**
+   * Announces first, then records done and announced in one write: the record is the last word,
+   * so a crash between the two leaves a change that a later Confirm or the recovery job settles,
+   * and the one delivery id keeps the announcement single.
+   */
   private async applied(
     change: StoredChange,
     outcome: { previousStatus: Upload['status']; upload: Upload; by: string; note?: string },
+    prepared?: PreparedAnnouncement | void,
   ): Promise<ConfirmResult> {
     const result = {
       previousStatus: outcome.previousStatus,
@@ -164,15 +188,15 @@ export class ChangeService {
       by: outcome.by,
     };
     const done: PendingChange = { ...change, state: 'done', result, failure: undefined };
-    const written = await this.record(change, { state: 'done', result, failure: undefined });
+    const announced = change.announced || (await this.queueAnnouncement(done, prepared));
+    const written = await this.record(change, { state: 'done', result, failure: undefined, announced });
     const recorded = written === 'lost' ? undefined : written;
     if (!recorded) {
       // The upload WAS changed: say so. The recovery job announces it once the record can be read,
       // and a later Confirm re-reads Graph instead of PATCHing again.
       this.deps.log.error({ uploadId: change.uploadId }, 'change applied but its record could not be written');
     }
-    const announced = await this.announceOnce(recorded ?? done);
-    return { kind: 'applied', change: announced ?? recorded ?? done, note: outcome.note };
+    return { kind: 'applied', change: recorded ?? { ...done, announced }, note: outcome.note };
   }
 
   private async notApplied(change: StoredChange, error: BotError, seen?: Upload): Promise<ConfirmResult> {
@@ -186,24 +210,19 @@ export class ChangeService {
     return { kind: 'notApplied', change: recorded ?? { ...change, ...patch }, error, seen };
   }
 
-  /** Announces an applied change unless it was announced already; marks it announced (the record, when it has one). */
-  async announceOnce(change: PendingChange | StoredChange): Promise<StoredChange | undefined> {
-    if (change.announced) return undefined;
+  /** Queues the announcement of an applied change; false when it could not be (the recovery job sends it). */
+  private async queueAnnouncement(change: PendingChange, prepared?: PreparedAnnouncement | void): Promise<boolean> {
     const notice = noticeOf(change);
-    if (!notice) return undefined;
+    if (!notice) return false;
     try {
-      await this.deps.announce(notice, deliveryIdOf(change.key));
+      if (prepared) await prepared.announce(notice, deliveryIdOf(change.key));
+      else await this.deps.announce(notice, deliveryIdOf(change.key));
+      return true;
     } catch (err) {
-      // The prepared recovery job announces it later.
       this.deps.log.error({ err, uploadId: change.uploadId }, 'change announcement failed; the recovery job will send it');
-      return undefined;
+      return false;
     }
-    const from = 'eTag' in change ? change : await this.deps.changes.load(change.key);
-    if (!from) return undefined;
-    const written = await this.record(from, { announced: true });
-    return written === 'lost' ? undefined : written;
   }
-
 
   /**
    * Writes `patch` over the change, starting from the version in hand (no read when nobody wrote

@@ -7,7 +7,7 @@ import type { TurnContext } from 'botbuilder';
 import * as views from '../views';
 import type { Command } from '../commands/parse';
 import type { Services } from '../services';
-import type { Requester } from '../state/changes';
+import type { Requester, StoredChange } from '../state/changes';
 import { whereOf, scopeOf } from '../teams/activity';
 import { setOutcome } from '../teams/outcome';
 import { diagCardFor } from './diag';
@@ -47,8 +47,7 @@ export async function runGraphCommand(
       seen: { status: upload.status, createdDateTimeUtc: upload.createdDateTimeUtc },
     });
     const cardActivityId = await sendCard(context, views.confirmation(change, upload));
-    const stored = await services.changes.load(change.key);
-    if (stored && cardActivityId) await services.changes.update(stored, { cardActivityId });
+    if (cardActivityId) await rememberCard(services, change, cardActivityId);
     setOutcome(context, 'confirmation-sent');
   } catch (err) {
     await sendCard(context, cardForError(err));
@@ -75,7 +74,16 @@ export async function postChannelRequest(
     where: whereOf(context.activity),
   });
   const cardActivityId = await sendCard(context, views.channelRequest(change));
-  const stored = await services.changes.load(change.key);
-  if (stored && cardActivityId) await services.changes.update(stored, { cardActivityId });
+  if (cardActivityId) await rememberCard(services, change, cardActivityId);
   setOutcome(context, 'channel-request-posted');
+}
+
+/**
+ * Stores which message carries the change's card (channel Confirms update it for everyone). From
+ * the version create() returned, so no read — unless a click was faster than this write.
+ */
+async function rememberCard(services: Services, change: StoredChange, cardActivityId: string): Promise<void> {
+  if (await services.changes.update(change, { cardActivityId })) return;
+  const latest = await services.changes.load(change.key);
+  if (latest && !latest.cardActivityId) await services.changes.update(latest, { cardActivityId });
 }
