@@ -9,12 +9,17 @@
  *
  * It reads the same variables as the bot (only those botbuilder needs) and prints the same
  * "bot listening" line, so the bench starts both the same way.
+ *
+ * ECHO_REPLY=help-card answers every message with the bot's own help card instead of a line of
+ * text (the card's JSON, built once at start): the same bytes on the wire, so the difference from
+ * the bot is what the bot does per turn, not the size of its answer.
  */
 import type { AddressInfo } from 'node:net';
 import { ConfidentialClientApplication } from '@azure/msal-node';
-import { ActivityTypes, CloudAdapter, ConfigurationBotFrameworkAuthentication, TurnContext } from 'botbuilder';
+import { ActivityTypes, CloudAdapter, ConfigurationBotFrameworkAuthentication, MessageFactory, TurnContext } from 'botbuilder';
 import { MsalServiceClientCredentialsFactory } from 'botframework-connector';
 import restify from 'restify';
+import { helpCard } from '../cards';
 
 /** botbuilder's channel override keys, passed through as the bot passes them. */
 const FRAMEWORK_KEYS = [
@@ -32,6 +37,8 @@ export interface EchoBotOptions {
   appId: string;
   password: string;
   frameworkAuth: Record<string, string>;
+  /** `help-card`: answer with the bot's help card (see above); default a line of text. */
+  reply?: 'text' | 'help-card';
 }
 
 export interface RunningEchoBot {
@@ -59,6 +66,7 @@ export function createEchoAdapter(opts: EchoBotOptions): CloudAdapter {
 
 export async function startEchoBot(opts: EchoBotOptions, port: number, host = '127.0.0.1'): Promise<RunningEchoBot> {
   const adapter = createEchoAdapter(opts);
+  const card = opts.reply === 'help-card' ? helpCard({}) : undefined;
   const server = restify.createServer({ name: 'echo-bot', handleUncaughtExceptions: false });
   // The same parser limits as the bot, so both parse the same way.
   server.use(restify.plugins.bodyParser({ maxBodySize: 256 * 1024, mapParams: false, rejectUnknown: false }));
@@ -70,7 +78,7 @@ export async function startEchoBot(opts: EchoBotOptions, port: number, host = '1
     await adapter.process(req, res, async (context) => {
       if (context.activity.type !== ActivityTypes.Message) return;
       const text = TurnContext.removeRecipientMention(context.activity) ?? context.activity.text ?? '';
-      await context.sendActivity(`Echo: ${text.trim()}`);
+      await context.sendActivity(card ? MessageFactory.attachment(card) : `Echo: ${text.trim()}`);
     });
   });
   await new Promise<void>((resolve) => server.listen(port, host, () => resolve()));
@@ -93,7 +101,8 @@ async function main(): Promise<void> {
     process.stderr.write('echo-bot: BOT_ID and BOT_PASSWORD are required (the baseline runs in production auth mode)\n');
     process.exit(78);
   }
-  const bot = await startEchoBot({ appId: env.BOT_ID, password: env.BOT_PASSWORD, frameworkAuth }, Number(env.PORT ?? 3978), env.HOST ?? '127.0.0.1');
+  const reply = env.ECHO_REPLY === 'help-card' ? 'help-card' : 'text';
+  const bot = await startEchoBot({ appId: env.BOT_ID, password: env.BOT_PASSWORD, frameworkAuth, reply }, Number(env.PORT ?? 3978), env.HOST ?? '127.0.0.1');
   process.stdout.write(`${JSON.stringify({ msg: 'bot listening', url: bot.url, service: 'echo-bot' })}\n`);
   const stop = () => void bot.close().then(() => process.exit(0));
   process.once('SIGINT', stop);

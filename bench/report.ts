@@ -6,6 +6,8 @@ import type { HelpResult } from './measures/help';
 import type { OboResult } from './measures/obo';
 import type { RssResult } from './measures/rss';
 import type { StartToReady } from './measures/startToReady';
+import { OPERATIONS, PHASES, type StorageOpsResult } from './measures/storageOps';
+import { judgeGoals, readCauses } from './goals';
 import { fmt } from './lib/stats';
 
 export interface BenchReport {
@@ -14,6 +16,7 @@ export interface BenchReport {
   versions: Record<string, string>;
   help?: HelpResult;
   fullFlow: FullFlowResult[];
+  storageOps?: StorageOpsResult;
   obo?: OboResult;
   rss: RssResult[];
   startToReady: StartToReady;
@@ -24,7 +27,7 @@ export interface BenchReport {
 const ms = (n: number) => fmt(n, 1);
 const pctRow = (name: string, p: Percentiles) => `| ${name} | ${ms(p.p50)} | ${ms(p.p95)} | ${ms(p.p99)} | ${ms(p.mean)} |`;
 
-export function renderReport(r: BenchReport): string {
+export function renderReport(r: BenchReport, causes: Record<string, string> = readCauses()): string {
   const cpus = os.cpus();
   const out: string[] = [];
   out.push('# Benchmarks');
@@ -40,6 +43,20 @@ export function renderReport(r: BenchReport): string {
     'these runs (they would cap both bots at 50 requests/s per tenant). Nothing below is hard-coded: each number comes from this run.');
   out.push('');
 
+  out.push('## Goals (issue 11)');
+  out.push('');
+  out.push('Each goal judged on this run\'s figures below. A missed goal is followed by what profiling found (bench/causes.md).');
+  out.push('');
+  out.push('| goal | measured | met |');
+  out.push('|---|---|---|');
+  const goals = judgeGoals(r);
+  for (const g of goals) out.push(`| ${g.goal} | ${g.measured} | ${g.met === undefined ? 'not measured' : g.met ? 'yes' : '**no**'} |`);
+  out.push('');
+  for (const g of goals.filter((x) => x.met === false)) {
+    out.push(`**Missed: ${g.goal}.** ${causes[g.id] ?? 'No profiling result is recorded for this goal yet (bench/causes.md).'}`);
+    out.push('');
+  }
+
   out.push('## `help` turns per second, bot ÷ echo bot');
   out.push('');
   if (!r.help) out.push('Not measured in this run.');
@@ -47,11 +64,14 @@ export function renderReport(r: BenchReport): string {
     const h = r.help;
     out.push(`Measured against: the bare echo bot, pair by pair. ${h.options.pairs} pairs of runs alternating echo, bot, echo, bot …; each run ${h.options.turnsPerRun} ` +
       `\`help\` messages from 4 personal chats at a fixed concurrency of ${h.options.concurrency}, after ${h.options.warmupTurns} warm-up turns per bot. ` +
-      'A turn counts once the bot answered the delivery (HTTP 200) and its reply reached the Connector stand-in. The bot answers with its help card, the echo bot with a one-line text.');
+      'A turn counts once the bot answered the delivery (HTTP 200) and its reply reached the Connector stand-in. The bot answers with its help card; ' +
+      'the echo bot once with a one-line text and once (a second process, ECHO_REPLY=help-card) with the same help card, so the second ratio is the bot\'s overhead, not the card\'s size. ' +
+      'Each round runs echo, echo with card, bot.');
     out.push('');
-    out.push('| pair | echo bot turns/s | bot turns/s | ratio bot/echo | echo bot CPU ms/turn | bot CPU ms/turn | CPU ratio bot/echo |');
-    out.push('|---|---|---|---|---|---|---|');
-    h.pairs.forEach((p, i) => out.push(`| ${i + 1} | ${fmt(p.echoPerSecond)} | ${fmt(p.botPerSecond)} | ${fmt(p.ratio, 3)} | ${fmt(p.echoCpuMs, 2)} | ${fmt(p.botCpuMs, 2)} | ${fmt(p.cpuRatio, 3)} |`));
+    out.push('| round | echo bot turns/s | echo with card turns/s | bot turns/s | ratio bot/echo | ratio bot/echo with card | echo CPU ms/turn | echo with card CPU ms/turn | bot CPU ms/turn | CPU ratio bot/echo | CPU ratio bot/echo with card |');
+    out.push('|---|---|---|---|---|---|---|---|---|---|---|');
+    h.pairs.forEach((p, i) => out.push(`| ${i + 1} | ${fmt(p.echoPerSecond)} | ${fmt(p.echoCardPerSecond)} | ${fmt(p.botPerSecond)} | ${fmt(p.ratio, 3)} | ${fmt(p.ratioCard, 3)} | ` +
+      `${fmt(p.echoCpuMs, 2)} | ${fmt(p.echoCardCpuMs, 2)} | ${fmt(p.botCpuMs, 2)} | ${fmt(p.cpuRatio, 3)} | ${fmt(p.cpuRatioCard, 3)} |`));
     out.push('');
     out.push(`**Turns/s ratio bot/echo: min ${fmt(h.ratio.min, 3)}, median ${fmt(h.ratio.median, 3)}, max ${fmt(h.ratio.max, 3)}.** ` +
       `Echo bot median ${fmt(h.echo.median)} turns/s, bot median ${fmt(h.bot.median)} turns/s. Failed turns: ${h.failures}.`);
@@ -59,6 +79,10 @@ export function renderReport(r: BenchReport): string {
     out.push(`**CPU per turn ratio bot/echo (the bot process's user + system time from /proc/<pid>/stat, 10 ms ticks, over each run): min ${fmt(h.cpuRatio.min, 3)}, median ${fmt(h.cpuRatio.median, 3)}, max ${fmt(h.cpuRatio.max, 3)}** ` +
       `(echo bot median ${fmt(h.echoCpuMs.median, 2)} ms, bot median ${fmt(h.botCpuMs.median, 2)} ms). ` +
       'Turns/s is bounded by the whole loop on this machine (driver, stand-ins and bot share the cores), CPU per turn is the bot process alone.');
+    out.push('');
+    out.push(`**Against the echo bot answering with the help card: turns/s ratio median ${fmt(h.ratioCard.median, 3)} (min ${fmt(h.ratioCard.min, 3)}, max ${fmt(h.ratioCard.max, 3)}), ` +
+      `CPU per turn ratio median ${fmt(h.cpuRatioCard.median, 3)} (min ${fmt(h.cpuRatioCard.min, 3)}, max ${fmt(h.cpuRatioCard.max, 3)})** ` +
+      `(echo with card median ${fmt(h.echoCard.median)} turns/s, ${fmt(h.echoCardCpuMs.median, 2)} ms CPU per turn).`);
   }
   out.push('');
 
@@ -91,6 +115,25 @@ export function renderReport(r: BenchReport): string {
     out.push(`Failed flows: ${f.failures}; flows whose Confirm did not show the result card: ${f.notApplied}.`);
     out.push('');
   }
+
+  out.push('## Storage operations per full flow');
+  out.push('');
+  if (!r.storageOps) out.push('Not measured in this run.');
+  else {
+    const so = r.storageOps;
+    out.push(`Measured against: what the storage account receives. The bot's AZURE_STORAGE_CONNECTION_STRING points at a pass-through proxy in front of Azurite ` +
+      `(test/support/storage-faults.ts, no faults) that records every blob and queue request. ${so.flows} full flows, one at a time, after one warm-up flow per person ` +
+      `(Teams SSO and OBO); each request is counted in the phase it happened in: the \`set upload\` turn, the Confirm turn (until the result card is back), ` +
+      `and the outbox worker's fan-out of the announcement (its notify-* blobs and message deletes, collected until ${fmt(so.settleMs / 1000, 1)} s after the Confirm). Mean per flow:`);
+    out.push('');
+    out.push(`| phase | ${OPERATIONS.join(' | ')} |`);
+    out.push(`|---|${OPERATIONS.map(() => '---').join('|')}|`);
+    for (const p of PHASES) out.push(`| ${p} | ${OPERATIONS.map((o) => fmt(so.perFlow[p][o], 1)).join(' | ')} |`);
+    out.push('');
+    out.push(`Background, not per flow: ${so.background.queuePolls} queue receives (the worker's polls) and ${so.background.listings} blob listings (the sweeper) in ${fmt(so.background.seconds, 0)} s. ` +
+      (so.failures.length ? `Failed flows: ${so.failures.length} (${so.failures.slice(0, 3).join('; ')}).` : 'Failed flows: 0.'));
+  }
+  out.push('');
 
   out.push('## OBO calls per user over 100 commands');
   out.push('');

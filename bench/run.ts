@@ -26,6 +26,7 @@ import { measureHelp } from './measures/help';
 import { measureObo } from './measures/obo';
 import { measureRss, type RssResult } from './measures/rss';
 import { measureStartToReady } from './measures/startToReady';
+import { measureStorageOps } from './measures/storageOps';
 import { renderReport, spliceSections, type BenchReport } from './report';
 
 const int = (name: string, fallback: number): number => {
@@ -41,12 +42,13 @@ function versionOf(pkg: string): string {
   }
 }
 
-const MEASURES = ['help', 'flow', 'obo', 'rss', 'start'] as const;
+const MEASURES = ['help', 'flow', 'storage', 'obo', 'rss', 'start'] as const;
 type Measure = (typeof MEASURES)[number];
 /** The report section each measure writes. */
 const SECTION: Record<Measure, string> = {
   help: '## `help` turns per second',
   flow: '## Full flow',
+  storage: '## Storage operations per full flow',
   obo: '## OBO calls per user',
   rss: '## Memory: RSS',
   start: '## Time from `npm start` to ready',
@@ -101,14 +103,16 @@ async function main(): Promise<void> {
     if (wanted('help')) {
       log('help turns/s: echo bot vs bot');
       const echo = await fresh('echo', 'echo bot');
+      const echoCard = await fresh('echo', 'echo bot answering with the help card', { ECHO_REPLY: 'help-card' });
       const bot = await fresh('bot', 'bot');
-      report.help = await measureHelp(s, echo, bot, {
+      report.help = await measureHelp(s, echo, echoCard, bot, {
         pairs: quick ? 2 : int('BENCH_PAIRS', 5),
         turnsPerRun: quick ? 100 : int('BENCH_TURNS', 1500),
         warmupTurns: quick ? 50 : 500,
         concurrency,
       }, log);
       await stop(echo);
+      await stop(echoCard);
       await stop(bot);
     }
 
@@ -129,6 +133,13 @@ async function main(): Promise<void> {
       log(`  ${result.concurrent.perSecond.toFixed(1)} flows/s; serial bot p50 ${result.serial.bot.p50.toFixed(1)} ms, stand-ins p50 ${result.serial.standIns.p50.toFixed(1)} ms`);
       report.fullFlow.push(result);
       await stop(bot);
+    }
+
+    if (wanted('storage')) {
+      log('storage operations per full flow (Azurite, counted by a pass-through proxy)');
+      report.storageOps = await measureStorageOps(s, azurite, { flows: quick ? 4 : int('BENCH_STORAGE_FLOWS', 20), settleMs: 1500, container: `bench-${randomUUID().slice(0, 8)}`, trace: process.env.BENCH_STORAGE_TRACE === '1' }, log);
+      const confirm = report.storageOps.perFlow['Confirm turn'];
+      log(`  Confirm turn: ${confirm['blob read'] + confirm['blob write'] + confirm['blob delete']} blob operations, ${confirm['queue message sent']} queue messages`);
     }
 
     if (wanted('obo')) {
