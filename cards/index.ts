@@ -310,7 +310,15 @@ const templates = {
   changeStatusForm: new Template(changeStatusFormTemplate),
 };
 
+/** The plain help card never changes: templated once, not on every `help` (the bot's most frequent answer). */
+let plainHelp: CardAttachment | undefined;
+
 export function helpCard(data: HelpCardData = {}): CardAttachment {
+  if (!data.problem && !data.suggestion) return (plainHelp ??= renderHelp(data));
+  return renderHelp(data);
+}
+
+function renderHelp(data: HelpCardData): CardAttachment {
   const problem = runs(data.problem, 600);
   const suggestion = text(data.suggestion, 300);
   return render(templates.help, {

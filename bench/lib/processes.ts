@@ -76,7 +76,10 @@ export function healthz(port: number): Promise<boolean> {
 /** Starts the child and resolves once it printed its "bot listening" line or answers /healthz. */
 export async function startBotProcess(opts: BotProcessOptions): Promise<BotProcess> {
   const started = performance.now();
-  const child: ChildProcess = spawn(process.execPath, [opts.entry], {
+  // BENCH_CPU_PROFILE=<dir>: every bot process writes a V8 CPU profile there when it exits
+  // (open it in Chrome DevTools); what bench/causes.md cites comes from these.
+  const profile = process.env.BENCH_CPU_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROFILE}`, `--cpu-prof-name=${opts.name.replace(/\W+/g, '-')}-${Date.now()}.cpuprofile`] : [];
+  const child: ChildProcess = spawn(process.execPath, [...profile, opts.entry], {
     cwd: repoRoot(),
     env: { PATH: process.env.PATH ?? '', ...opts.env, PORT: String(opts.port), HOST: '127.0.0.1' },
     stdio: ['ignore', 'pipe', 'pipe'],
