@@ -168,6 +168,7 @@ export function createApp(config: BotConfig, options: AppOptions = {}): BotApp {
     routes,
     notify: config.notify.keys.length ? { keys: config.notify.keys, perKeyPerMinute: config.notify.perKeyPerMinute, notifications } : undefined,
     timeouts: options.httpTimeouts,
+    clock,
   });
   trackRequests(server.server, drain);
 

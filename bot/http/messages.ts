@@ -9,6 +9,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { CloudAdapter } from 'botbuilder';
 import type { Request, Response } from 'restify';
+import { type Clock, systemClock } from '../clock';
 import { scrub, type Logger } from '../log';
 import type { TurnRunner } from '../teams/bot';
 import { BodyAborted, readJson } from './body';
@@ -87,14 +88,16 @@ export interface MessagesDeps {
   adapter: CloudAdapter;
   bot: TurnRunner;
   log: Logger;
+  /** The bot's one clock (services.clock), for the refusal's duration. */
+  clock?: Clock;
 }
 
-export function messagesHandler({ adapter, bot, log }: MessagesDeps) {
+export function messagesHandler({ adapter, bot, log, clock = systemClock }: MessagesDeps) {
   return async (req: Request, res: Response): Promise<void> => {
-    const started = Date.now();
+    const started = clock();
     const refused = (status: number, fields: Record<string, unknown> = {}) =>
       // Turns log themselves; this covers requests answered before one started.
-      log.info({ route: '/api/messages', status, durationMs: Date.now() - started, ...fields }, 'request refused before a turn');
+      log.info({ route: '/api/messages', status, durationMs: clock() - started, ...fields }, 'request refused before a turn');
 
     let activity: Activity;
     try {

@@ -13,6 +13,7 @@
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Request, Response } from 'restify';
+import { type Clock, systemClock } from '../clock';
 import type { NotifyKey } from '../config';
 import type { Logger } from '../log';
 import { UPLOAD_STATUSES, type UploadStatus } from '../model';
@@ -87,8 +88,8 @@ export interface NotifyDeps {
   log: Logger;
   /** Requests each key may make per minute (config.notify.perKeyPerMinute). */
   perKeyPerMinute: number;
-  /** Tests move time instead of waiting a minute. */
-  now?: () => number;
+  /** The bot's one clock (services.clock): the rate window and the announcement's time; tests move it instead of waiting a minute. */
+  clock?: Clock;
 }
 
 /** The key the request presented, if any: every key is compared, so timing does not tell which matched. */
@@ -98,8 +99,8 @@ export function presentedKey(header: string | undefined, keys: NotifyKey[]): Not
   return found;
 }
 
-export function notifyHandler({ keys, notifications, log, perKeyPerMinute, now = Date.now }: NotifyDeps) {
-  const limiter = new SlidingWindowLimiter(perKeyPerMinute, 60_000, now);
+export function notifyHandler({ keys, notifications, log, perKeyPerMinute, clock = systemClock }: NotifyDeps) {
+  const limiter = new SlidingWindowLimiter(perKeyPerMinute, 60_000, clock);
   return async (req: Request, res: Response): Promise<void> => {
     const refuse = (err: HttpError) => {
       log.info({ route: '/api/notify', status: err.status, code: err.code, ...err.extra }, 'notify refused');
@@ -143,7 +144,7 @@ export function notifyHandler({ keys, notifications, log, perKeyPerMinute, now =
       status: n.status,
       previousStatus: n.previousStatus,
       by: n.actor ?? 'a system outside Teams',
-      at: Date.now(),
+      at: clock(),
       where: 'outside Teams',
       note: n.note,
       source: 'api',

@@ -5,6 +5,7 @@
  */
 import restify from 'restify';
 import type { CloudAdapter } from 'botbuilder';
+import { type Clock, systemClock } from '../clock';
 import type { NotifyKey } from '../config';
 import type { Logger } from '../log';
 import type { Notifications } from '../notifications';
@@ -31,13 +32,15 @@ export interface ServerDeps {
   bot: TurnRunner;
   log: Logger;
   /** POST /api/notify exists only with a key; otherwise it is a 404 like any unknown path. */
-  notify?: { keys: NotifyKey[]; perKeyPerMinute: number; notifications: Notifications; now?: () => number };
+  notify?: { keys: NotifyKey[]; perKeyPerMinute: number; notifications: Notifications };
   timeouts?: Partial<HttpTimeouts>;
   /** Plain Node (req, res) pages served with GET: the sign-in pages (bot/signin). */
   routes?: SignInRoute[];
+  /** The bot's one clock (services.clock), handed to the routes that read the time. */
+  clock?: Clock;
 }
 
-export function createServer({ adapter, bot, log, notify, timeouts, routes = [] }: ServerDeps): restify.Server {
+export function createServer({ adapter, bot, log, notify, timeouts, routes = [], clock = systemClock }: ServerDeps): restify.Server {
   const server = restify.createServer({ name: 'autopilot-uploads-bot', handleUncaughtExceptions: false });
   const t = { ...DEFAULT_HTTP_TIMEOUTS, ...timeouts };
   const node = server.server;
@@ -64,8 +67,8 @@ export function createServer({ adapter, bot, log, notify, timeouts, routes = [] 
 
   for (const route of routes) server.get(route.path, guarded(route.path, async (req, res) => route.handler(req, res)));
 
-  if (notify) server.post('/api/notify', guarded('/api/notify', notifyHandler({ ...notify, log })));
-  server.post('/api/messages', guarded('/api/messages', messagesHandler({ adapter, bot, log })));
+  if (notify) server.post('/api/notify', guarded('/api/notify', notifyHandler({ ...notify, log, clock })));
+  server.post('/api/messages', guarded('/api/messages', messagesHandler({ adapter, bot, log, clock })));
 
   server.on('restifyError', (req, res, err, next) => {
     // restify's own answers (404, 405): their status, never internals or the path echoed.

@@ -151,15 +151,7 @@ export class SubscriptionRegistry {
       if (newlyInstalled) {
         team.channels[ref.teamId] = { id: ref.teamId, name: GENERAL, subscribed: true, by, since: this.now() };
       }
-      // Added again: channels dropped because the bot had left them follow changes again, and
-      // an install is someone in the team acting, which lifts suspensions too.
-      for (const channel of Object.values(team.channels)) {
-        if (channel.droppedBySend) {
-          channel.subscribed = true;
-          delete channel.droppedBySend;
-        }
-        delete channel.suspended;
-      }
+      for (const id of Object.keys(team.channels)) applyToChannel(team, id, { kind: 'reinstall' });
     });
     await this.index(ref, true);
     return { newlyInstalled, record };
@@ -219,9 +211,7 @@ export class SubscriptionRegistry {
       team.installed = true;
       team.deleted = false;
       team.serviceUrl = ref.serviceUrl;
-      const existing = team.channels[channelId];
-      changed = !existing?.subscribed;
-      if (changed) team.channels[channelId] = { id: channelId, name: existing?.name ?? channelName, subscribed: true, by, since: this.now() };
+      changed = applyToChannel(team, channelId, { kind: 'subscribe', name: channelName, by, at: this.now() });
     });
     await this.index(ref, true);
     return changed;
@@ -231,13 +221,7 @@ export class SubscriptionRegistry {
   async unsubscribe(ref: TeamRef, channelId: string): Promise<boolean> {
     let changed = false;
     await this.mutateTeam(ref, (team) => {
-      const existing = team.channels[channelId];
-      changed = Boolean(existing?.subscribed);
-      if (existing) {
-        existing.subscribed = false;
-        delete existing.suspended;
-        delete existing.droppedBySend;
-      }
+      changed = applyToChannel(team, channelId, { kind: 'unsubscribe' });
     });
     return changed;
   }
@@ -249,13 +233,9 @@ export class SubscriptionRegistry {
   async prune(target: ChannelTarget, reason: string, code = 'pruned'): Promise<boolean> {
     let changed = false;
     await this.mutateTeam(refOf(target), (team) => {
-      const existing = team.channels[target.channelId];
-      if (!existing?.subscribed) return;
-      changed = true;
-      existing.subscribed = false;
-      delete existing.suspended;
-      existing.droppedBySend = { code, at: this.now() };
-      team.pruned = keepLast(team.pruned, { channelId: target.channelId, channelName: existing.name, reason, at: this.now() });
+      const at = this.now();
+      changed = applyToChannel(team, target.channelId, { kind: 'prune', code, at });
+      if (changed) team.pruned = keepLast(team.pruned, { channelId: target.channelId, channelName: team.channels[target.channelId]!.name, reason, at });
     });
     return changed;
   }
@@ -264,10 +244,7 @@ export class SubscriptionRegistry {
   async suspend(target: ChannelTarget, code: string, reason: string): Promise<boolean> {
     let changed = false;
     await this.mutateTeam(refOf(target), (team) => {
-      const existing = team.channels[target.channelId];
-      if (!existing?.subscribed || existing.suspended) return;
-      changed = true;
-      existing.suspended = { code, reason, at: this.now() };
+      changed = applyToChannel(team, target.channelId, { kind: 'suspend', code, reason, at: this.now() });
     });
     this.quiet.delete(target.teamId);
     return changed;
@@ -291,7 +268,7 @@ export class SubscriptionRegistry {
       resumed.length = 0;
       for (const channel of Object.values(team.channels)) {
         if (!matches(channel)) continue;
-        delete channel.suspended;
+        applyToChannel(team, channel.id, { kind: 'resume' });
         resumed.push(channel.id);
       }
     });
@@ -425,6 +402,62 @@ export class SubscriptionRegistry {
 }
 
 const refOf = (target: ChannelTarget): TeamRef => ({ teamId: target.teamId, tenantId: target.tenantId, serviceUrl: target.serviceUrl });
+
+/** What happens to one channel's record (the team-level effects, pruned history and indexes, stay with the methods). */
+export type ChannelEvent =
+  /** Someone subscribed it: a fresh record (suspension and drop forgotten), its known name kept. */
+  | { kind: 'subscribe'; name: string; by: string; at: number }
+  | { kind: 'unsubscribe' }
+  /** Teams refused a send for good: not a target until the next install. */
+  | { kind: 'prune'; code: string; at: number }
+  /** Teams refuses sends for now: kept, not sent to. */
+  | { kind: 'suspend'; code: string; reason: string; at: number }
+  /** Someone there talked to the bot. */
+  | { kind: 'resume' }
+  /** The bot was added again: channels dropped by a send follow changes again, and an install is someone in the team acting, which lifts suspensions too. */
+  | { kind: 'reinstall' };
+
+/**
+ * The subscription and suspension rules of one channel, pure: its record after `event` (never the
+ * one given, changed in place) and whether the event took effect, which the methods answer.
+ */
+export function channelAfter(id: string, channel: ChannelRecord | undefined, event: ChannelEvent): { channel: ChannelRecord | undefined; changed: boolean } {
+  const same = { channel, changed: false };
+  switch (event.kind) {
+    case 'subscribe':
+      if (channel?.subscribed) return same;
+      return { channel: { id, name: channel?.name ?? event.name, subscribed: true, by: event.by, since: event.at }, changed: true };
+    case 'unsubscribe': {
+      if (!channel) return same;
+      const { suspended: _s, droppedBySend: _d, ...rest } = channel;
+      return { channel: { ...rest, subscribed: false }, changed: channel.subscribed };
+    }
+    case 'prune': {
+      if (!channel?.subscribed) return same;
+      const { suspended: _s, ...rest } = channel;
+      return { channel: { ...rest, subscribed: false, droppedBySend: { code: event.code, at: event.at } }, changed: true };
+    }
+    case 'suspend':
+      if (!channel?.subscribed || channel.suspended) return same;
+      return { channel: { ...channel, suspended: { code: event.code, reason: event.reason, at: event.at } }, changed: true };
+    case 'resume': {
+      if (!channel?.suspended) return same;
+      const { suspended: _s, ...rest } = channel;
+      return { channel: rest, changed: true };
+    }
+    case 'reinstall': {
+      if (!channel || (!channel.droppedBySend && !channel.suspended)) return same;
+      const { suspended: _s, droppedBySend, ...rest } = channel;
+      return { channel: droppedBySend ? { ...rest, subscribed: true } : rest, changed: true };
+    }
+  }
+}
+
+function applyToChannel(team: TeamRecord, id: string, event: ChannelEvent): boolean {
+  const next = channelAfter(id, team.channels[id], event);
+  if (next.channel) team.channels[id] = next.channel;
+  return next.changed;
+}
 
 /** The one rule for "send to this channel now". */
 export function isTarget(team: TeamRecord | undefined, channelId: string): boolean {

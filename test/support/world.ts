@@ -4,8 +4,8 @@
  * the same contract as in a tenant — only the URLs differ. The stand-ins and the bot's environment
  * come from bench/lib/standins.ts, so tests, benchmarks and the soak configure the bot identically.
  */
-import net from 'node:net';
 import { Writable } from 'node:stream';
+import { freePort } from '../../bench/lib/processes';
 import { startStandIns, type StandInOptions } from '../../bench/lib/standins';
 import { createApp, type AppOptions, type BotApp } from '../../bot/app';
 import { loadConfig } from '../../bot/config';
@@ -71,15 +71,4 @@ export async function startWorld(opts: WorldOptions = {}): Promise<World> {
       await standIns.close();
     },
   };
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = net.createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as net.AddressInfo;
-      probe.close(() => resolve(port));
-    });
-  });
 }

@@ -6,9 +6,8 @@
  * fault-injecting proxy (storage fails the way a storage account would), Graph faults are the
  * stand-in's own.
  */
-import type { RunningAzurite } from '../../../sandbox/azurite';
 import { ChangeService } from '../../../bot/changes/service';
-import { startAzurite } from '../../support/azurite';
+import { azuriteForSuite, freshName, storageEnv } from '../../support/azurite';
 import { startStorageFaults, type StorageFaults } from '../../support/storage-faults';
 import { startWorld, type World } from '../../support/world';
 import { FAST_WORKER, notificationPosts, subscribeChannels, until } from '../notifications/helpers';
@@ -19,24 +18,16 @@ jest.setTimeout(90_000);
 /** Short, so a PATCH can outlive it without slowing the suite; the invoke budget stays above it. */
 const GRAPH_TIMEOUT_MS = 1_500;
 
-let azurite: RunningAzurite;
+const azurite = azuriteForSuite();
 let faults: StorageFaults;
 let w: World;
-let suite = 0;
 
-beforeAll(async () => {
-  azurite = await startAzurite();
-});
-afterAll(async () => {
-  await azurite?.stop();
-});
 beforeEach(async () => {
   forgetBotTokens();
-  faults = await startStorageFaults(azurite);
-  suite += 1;
+  faults = await startStorageFaults(azurite());
   w = await startWorld({
     graphTimeoutMs: GRAPH_TIMEOUT_MS,
-    env: { AZURE_STORAGE_CONNECTION_STRING: faults.connectionString, STATE_CONTAINER: `outcomes-${suite}`, NOTIFY_QUEUE: `outcomes-${suite}` },
+    env: storageEnv(faults.connectionString, freshName('outcomes')),
     notifications: { worker: FAST_WORKER },
   });
 });

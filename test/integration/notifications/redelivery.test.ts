@@ -14,18 +14,15 @@
  * post once; a claim left by a killed sender is taken over once it is older than the visibility timeout.
  */
 import { TENANTS } from '../../../sandbox/directory';
-import http from 'node:http';
 import { Writable } from 'node:stream';
 import { BlobsStorage } from 'botbuilder-azure-blobs';
-import { freePort, startBotProcess, type BotProcess } from '../../../bench/lib/processes';
-import { distEntry } from '../../../bench/lib/root';
-import { startStandIns, type StandIns } from '../../../bench/lib/standins';
 import { createApp, type BotApp } from '../../../bot/app';
 import { loadConfig } from '../../../bot/config';
 import { createLogger } from '../../../bot/log';
 import { AzureQueueOutbox, SubscriptionRegistry, type ChangeNotice, type WorkerOptions } from '../../../bot/notifications';
 import type { RunningAzurite } from '../../../sandbox/azurite';
-import { startAzurite } from '../../support/azurite';
+import { azuriteForSuite, startAzuriteWorld, storageEnv, type AzuriteWorld } from '../../support/azurite';
+import { CHILD_ENTRY, postNotify, startChildBot, stopChildBots, type ChildBot } from '../../support/bot-child';
 import { startStorageFaults, type StorageFaults, type StorageRequest } from '../../support/storage-faults';
 import { FAST_WORKER, forgetBotTokens, postsPerChannel, SEED, until, USERS } from './helpers';
 
@@ -42,28 +39,20 @@ interface Instance {
   logs(): string;
 }
 
+const suiteAzurite = azuriteForSuite();
 let azurite: RunningAzurite;
-let standIns: StandIns;
+let standIns: AzuriteWorld;
 let names: { container: string; queue: string };
 const instances: Instance[] = [];
-const children: BotProcess[] = [];
-let seq = 0;
 
-beforeAll(async () => {
-  azurite = await startAzurite();
-});
-afterAll(async () => {
-  await azurite?.stop();
-});
 beforeEach(async () => {
   forgetBotTokens();
-  standIns = await startStandIns();
-  seq += 1;
-  const name = `redelivery-${seq}-${Date.now()}`;
-  names = { container: name, queue: name };
+  azurite = suiteAzurite();
+  standIns = await startAzuriteWorld('redelivery', { azurite });
+  names = { container: standIns.container, queue: standIns.container };
 });
 afterEach(async () => {
-  for (const c of children.splice(0)) await c.kill('SIGKILL');
+  await stopChildBots();
   for (const i of instances.splice(0)) {
     await i.bot.close();
     await i.faults.close();
@@ -82,7 +71,7 @@ async function startInstance(name: string, worker: Partial<WorkerOptions> = {}):
     },
   });
   const config = loadConfig(
-    standIns.botEnv({ PORT: '3978', LOG_LEVEL: 'debug', AZURE_STORAGE_CONNECTION_STRING: faults.connectionString, STATE_CONTAINER: names.container, NOTIFY_QUEUE: names.queue }),
+    standIns.botEnv({ PORT: '3978', LOG_LEVEL: 'debug', ...storageEnv(faults.connectionString, names.container) }),
   );
   const bot = createApp(config, { logger: createLogger('debug', sink), notifications: { worker: { ...FAST_WORKER, visibilitySeconds: VISIBILITY, ...worker } } });
   const instance = { name, bot, faults, logs: () => lines.join('') };
@@ -93,36 +82,20 @@ async function startInstance(name: string, worker: Partial<WorkerOptions> = {}):
 
 const NOTIFY_KEY = 'redelivery-notify-key-0123456789abcdef';
 
-/** A bot instance as a child process (test/support/bot-child.ts), through a proxy of its own. */
-async function startChild(name: string, faults: StorageFaults, worker: Partial<WorkerOptions> = {}): Promise<BotProcess> {
+/** A bot instance as a child process (test/support/child-entry.ts), through a proxy of its own. */
+function startChild(name: string, faults: StorageFaults, worker: Partial<WorkerOptions> = {}): Promise<ChildBot> {
   const env = standIns.botEnv({
     LOG_LEVEL: 'debug',
     AZURE_STORAGE_CONNECTION_STRING: faults.connectionString,
-    STATE_CONTAINER: names.container,
-    NOTIFY_QUEUE: names.queue,
     NOTIFY_API_KEY: NOTIFY_KEY,
     TEST_WORKER_OPTIONS: JSON.stringify({ ...FAST_WORKER, visibilitySeconds: VISIBILITY, ...worker }),
   });
-  const child = await startBotProcess({ entry: distEntry('test/support/bot-child.js'), env, port: await freePort(), name });
-  children.push(child);
-  return child;
+  return startChildBot(env, { entry: CHILD_ENTRY, name });
 }
 
 /** POST /api/notify, as a script outside Teams would. */
-function notify(child: BotProcess): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const req = http.request(
-      `http://127.0.0.1:${child.port}/api/notify`,
-      { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${NOTIFY_KEY}` } },
-      (res) => {
-        res.resume();
-        res.on('end', () => resolve(res.statusCode ?? 0));
-      },
-    );
-    req.on('error', reject);
-    req.end(JSON.stringify({ uploadId: SEED.pending, status: 'complete', previousStatus: 'pending', actor: 'Redelivery test' }));
-  });
-}
+const notify = (child: ChildBot): Promise<number> =>
+  postNotify(child.url, NOTIFY_KEY, { uploadId: SEED.pending, status: 'complete', previousStatus: 'pending', actor: 'Redelivery test' });
 
 async function stopInstance(i: Instance): Promise<void> {
   await i.bot.close();
@@ -209,7 +182,7 @@ it('the instance is killed (SIGKILL) after the send and the marker, its DELETE i
     const marker = faults.requests().find(markerWrite);
     expect(marker?.outcome).toBe(201);
     expect(marker!.seq).toBeLessThan(held.seq);
-    await a.kill('SIGKILL');
+    await a.stop('SIGKILL');
 
     const b = await startInstance('B');
     await until(() => b.faults.requests().some((r) => r.method === 'DELETE' && r.path === held.path && r.outcome === 204), 'B to settle the job A held', 30_000);
@@ -386,7 +359,7 @@ it('a sender killed (SIGKILL) after Teams took the card, before recording it: it
     await stalled.hit();
     expect(postsPerChannel(standIns.teams).get(channel)).toBe(1);
     expect(faults.requests().filter(claimWrite)[0]?.outcome).toBe(201);
-    await a.kill('SIGKILL');
+    await a.stop('SIGKILL');
 
     const b = await startInstance('B');
     await until(() => stats(b).claimsTakenOver === 1, 'B to take the abandoned claim over', 30_000);

@@ -7,107 +7,47 @@
  * storage then posts the announcement and answers the old card "already done".
  * Run `npm run build` first.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import fs from 'node:fs';
-import net from 'node:net';
-import path from 'node:path';
-import { parseEnv } from 'node:util';
 import { BlobsStorage } from 'botbuilder-azure-blobs';
 import { SubscriptionRegistry } from '../../../bot/notifications';
-import type { RunningAzurite } from '../../../sandbox/azurite';
-import { ensureCerts } from '../../../sandbox/certs';
-import { BOT_APP, SSO_APP, USERS } from '../../../sandbox/directory';
-import { startEntra, type EntraStandIn } from '../../../sandbox/entra';
-import { SEED, startGraph, type GraphStandIn } from '../../../sandbox/graph';
-import { standInUrls } from '../../../sandbox/launch/botEnv';
-import { startTeams, type TeamsStandIn } from '../../../sandbox/teams';
-import { startAzurite } from '../../support/azurite';
+import { USERS } from '../../../sandbox/directory';
+import { SEED, type GraphStandIn } from '../../../sandbox/graph';
+import type { TeamsStandIn } from '../../../sandbox/teams';
+import { startAzuriteWorld, type AzuriteWorld } from '../../support/azurite';
+import { startChildBot, stopChildBots, type ChildBot } from '../../support/bot-child';
 import { askForChange, cardText, keyOf } from '../conversation/helpers';
 import { notificationPosts, until } from '../notifications/helpers';
 
 jest.setTimeout(180_000);
 
-const ROOT = path.join(__dirname, '../../..');
-const ENTRY = path.join(ROOT, 'dist/bot/index.js');
 /** The PATCH takes longer than the invoke budget (4.5 s), well inside Graph's timeout (10 s). */
 const PATCH_DELAY_MS = 7_000;
 const DEADLINE_MS = 30_000;
 
-let azurite: RunningAzurite;
-let entra: EntraStandIn;
+let world: AzuriteWorld;
 let graph: GraphStandIn;
 let teams: TeamsStandIn;
-const children: ChildProcess[] = [];
 
 beforeAll(async () => {
-  if (!fs.existsSync(ENTRY)) throw new Error('dist/ is missing the bot build: run `npm run build` before this suite');
-  const certs = ensureCerts();
-  azurite = await startAzurite();
-  entra = await startEntra({ certs, port: 0 });
-  graph = await startGraph({ certs, entraUrl: entra.url, port: 0 });
-  teams = await startTeams({ certs, port: 0, entra, botAppId: BOT_APP.id, ssoAppIdUri: SSO_APP.appIdUri });
+  world = await startAzuriteWorld('drain');
+  ({ graph, teams } = world);
 });
 
 afterAll(async () => {
-  for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-  await teams?.close();
-  await graph?.close();
-  await entra?.close();
-  await azurite?.stop();
+  await stopChildBots();
+  await world?.close();
 });
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-    srv.on('error', reject);
-  });
+/** An instance on the world's storage that the Teams stand-in sends its activities to. */
+async function startBot(): Promise<ChildBot> {
+  const bot = await startChildBot(world.botEnv({ LOG_LEVEL: 'debug' }));
+  teams.setBotEndpoint(bot.endpoint);
+  return bot;
 }
-
-const container = `drain-${Date.now()}`;
-
-interface Child {
-  child: ChildProcess;
-  output(): string;
-  exited: Promise<{ code: number | null; atMs: number }>;
-}
-
-async function startBot(): Promise<Child> {
-  const port = await freePort();
-  const envLocal = parseEnv(fs.readFileSync(path.join(ROOT, 'env/.env.local'), 'utf8')) as Record<string, string>;
-  const env = {
-    ...process.env,
-    ...envLocal,
-    PORT: String(port),
-    HOST: '127.0.0.1',
-    ...standInUrls({ channelUrl: teams.url, openIdMetadataUrl: teams.openIdMetadataUrl, entraUrl: entra.url, graphUrl: graph.url }),
-    AZURE_STORAGE_CONNECTION_STRING: azurite.connectionString,
-    STATE_CONTAINER: container,
-    NOTIFY_QUEUE: container,
-    LOG_LEVEL: 'debug',
-  };
-  const child = spawn(process.execPath, [ENTRY], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  children.push(child);
-  let output = '';
-  child.stdout!.on('data', (c) => (output += c));
-  child.stderr!.on('data', (c) => (output += c));
-  const exited = new Promise<{ code: number | null; atMs: number }>((resolve) => child.once('exit', (code) => resolve({ code, atMs: Date.now() })));
-  await until(() => output.includes('bot listening') || child.exitCode !== null, 'the bot to listen', 30_000);
-  if (child.exitCode !== null) throw new Error(`bot exited: ${output}`);
-  teams.setBotEndpoint(`http://127.0.0.1:${port}/api/messages`);
-  return { child, output: () => output, exited };
-}
-
-const logLines = (out: string): Array<Record<string, any>> =>
-  out.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, any>);
 
 it('SIGTERM during a slow PATCH: applied once, recorded, card replaced, announced, exit 0 within the deadline', async () => {
   const team = teams.team('Drain team');
   const channel = team.channel('Changes');
-  const registry = new SubscriptionRegistry(new BlobsStorage(azurite.connectionString, container));
+  const registry = new SubscriptionRegistry(new BlobsStorage(world.azurite.connectionString, world.container));
   await registry.subscribe({ teamId: team.id, tenantId: USERS.alex.tid, serviceUrl: teams.serviceUrl, name: team.name }, channel.id, channel.name, 'setup');
 
   const first = await startBot();
@@ -122,7 +62,7 @@ it('SIGTERM during a slow PATCH: applied once, recorded, card replaced, announce
   await until(() => graph.faults.pending() === 0, 'the PATCH to reach Graph', 20_000);
   expect(graph.patchCount(SEED.pending)).toBe(0); // still on its way
   const signalled = Date.now();
-  first.child.kill('SIGTERM');
+  first.signal('SIGTERM');
 
   // The invoke in flight still gets its answer ("updating…": the PATCH outlives the invoke budget).
   const answer = await pressed;
@@ -138,7 +78,7 @@ it('SIGTERM during a slow PATCH: applied once, recorded, card replaced, announce
   expect(graph.upload(SEED.pending)!.status).toBe('complete');
   // The late card update landed before the exit.
   expect(cardText(chat.message(confirmation.id)!.sharedCard)).toContain(`Upload ${SEED.pending} is now Complete`);
-  const stopped = logLines(first.output()).find((l) => l.msg === 'bot stopped');
+  const stopped = first.logs().find((l) => l.msg === 'bot stopped');
   expect(stopped).toMatchObject({ clean: true, pending: [] });
   expect(first.output()).toContain('"msg":"change notification queued"');
 
@@ -156,6 +96,6 @@ it('SIGTERM during a slow PATCH: applied once, recorded, card replaced, announce
   expect(posts).toHaveLength(1);
   expect(posts[0]!.conversationId.split(';')[0]).toBe(channel.id);
 
-  second.child.kill('SIGTERM');
+  second.signal('SIGTERM');
   expect((await second.exited).code).toBe(0);
 });

@@ -4,16 +4,13 @@
  * SIGTERM drains and exits 0; a request that never ends is cut off by a second signal or the
  * deadline, with a non-zero exit naming it. Run `npm run build` first.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
-import path from 'node:path';
+import { spawnChildBot, startChildBot, stopChildBots, type ChildBot } from '../../support/bot-child';
+import { until } from '../notifications/helpers';
 
 jest.setTimeout(60_000);
-
-const ROOT = path.join(__dirname, '../../..');
-const ENTRY = path.join(ROOT, 'dist/bot/index.js');
 
 /** Only what the contract requires; nothing inherited (a BOT_ID in the test's own env must not leak in). */
 const MINIMAL = {
@@ -23,59 +20,11 @@ const MINIMAL = {
   AAD_APP_ID_URI: 'api://localhost/0f2b6a1c-3d4e-4f5a-8b9c-0d1e2f3a4b5c',
 };
 
-const children: ChildProcess[] = [];
-afterAll(() => {
-  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+afterAll(async () => {
+  await stopChildBots();
 });
 
-beforeAll(() => {
-  if (!fs.existsSync(ENTRY)) throw new Error('dist/ is missing the bot build: run `npm run build` before this suite');
-});
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-    srv.on('error', reject);
-  });
-}
-
-interface Bot {
-  child: ChildProcess;
-  port: number;
-  output(): string;
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null; atMs: number }>;
-}
-
-function run(env: Record<string, string>, port: number): Bot {
-  const child = spawn(process.execPath, [ENTRY], { env: { PATH: process.env.PATH ?? '', PORT: String(port), ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  children.push(child);
-  let out = '';
-  child.stdout!.on('data', (c) => (out += c));
-  child.stderr!.on('data', (c) => (out += c));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; atMs: number }>((resolve) =>
-    child.once('exit', (code, signal) => resolve({ code, signal, atMs: Date.now() })),
-  );
-  return { child, port, output: () => out, exited };
-}
-
-async function until(condition: () => boolean, what: string, limitMs = 15_000): Promise<void> {
-  const end = Date.now() + limitMs;
-  while (!condition()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
-
-async function startAnonymous(extra: Record<string, string> = {}): Promise<Bot> {
-  const bot = run({ ...MINIMAL, ALLOW_ANONYMOUS: 'true', ...extra }, await freePort());
-  await until(() => bot.output().includes('"msg":"bot listening"') || bot.child.exitCode !== null, 'the bot to listen');
-  if (bot.child.exitCode !== null) throw new Error(`bot exited: ${bot.output()}`);
-  return bot;
-}
+const startAnonymous = (extra: Record<string, string> = {}): Promise<ChildBot> => startChildBot({ ...MINIMAL, ALLOW_ANONYMOUS: 'true', ...extra }, { readyTimeoutMs: 15_000 });
 
 /** Local addresses of LISTEN sockets on `port`, from the kernel's own tables. */
 function listeners(port: number): string[] {
@@ -118,12 +67,9 @@ function hangingRequest(port: number): net.Socket {
   return socket;
 }
 
-const logLines = (out: string): Array<Record<string, any>> =>
-  out.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, any>);
-
 describe('anonymous mode', () => {
   it('an empty BOT_ID without ALLOW_ANONYMOUS refuses to start: exit 78, one message naming BOT_ID', async () => {
-    const bot = run({ ...MINIMAL, BOT_ID: '' }, await freePort());
+    const bot = await spawnChildBot({ ...MINIMAL, BOT_ID: '' });
     const { code } = await bot.exited;
     expect(code).toBe(78);
     const out = bot.output();
@@ -135,7 +81,7 @@ describe('anonymous mode', () => {
 
   it('with ALLOW_ANONYMOUS=true it listens on 127.0.0.1 only and says so', async () => {
     const bot = await startAnonymous();
-    const lines = logLines(bot.output());
+    const lines = bot.logs();
     expect(lines.find((l) => l.msg === 'bot listening')).toMatchObject({ host: '127.0.0.1', anonymous: true, url: `http://127.0.0.1:${bot.port}` });
     expect(lines.find((l) => l.level === 'warn' && /anonymous mode/.test(l.msg))?.msg).toMatch(/NOT authenticated; listening on loopback only/);
 
@@ -151,12 +97,12 @@ describe('anonymous mode', () => {
     }
     for (const address of external) expect(await connect(address, bot.port)).toBe('ECONNREFUSED');
 
-    bot.child.kill('SIGTERM');
+    bot.signal('SIGTERM');
     expect((await bot.exited).code).toBe(0);
   });
 
   it('HOST=0.0.0.0 with ALLOW_ANONYMOUS=true is refused (exit 78)', async () => {
-    const bot = run({ ...MINIMAL, ALLOW_ANONYMOUS: 'true', HOST: '0.0.0.0' }, await freePort());
+    const bot = await spawnChildBot({ ...MINIMAL, ALLOW_ANONYMOUS: 'true', HOST: '0.0.0.0' });
     expect((await bot.exited).code).toBe(78);
     expect(bot.output()).toContain('HOST must be a loopback address in anonymous mode');
   });
@@ -166,29 +112,29 @@ describe('SIGTERM', () => {
   it('with nothing in flight exits 0 promptly', async () => {
     const bot = await startAnonymous();
     const sent = Date.now();
-    bot.child.kill('SIGTERM');
+    bot.signal('SIGTERM');
     const { code, atMs } = await bot.exited;
     expect(code).toBe(0);
     expect(atMs - sent).toBeLessThan(3000);
-    expect(logLines(bot.output()).find((l) => l.msg === 'bot stopped')).toMatchObject({ clean: true, pending: [] });
+    expect(bot.logs().find((l) => l.msg === 'bot stopped')).toMatchObject({ clean: true, pending: [] });
   });
 
   it('a second signal exits non-zero at once, naming what was still in flight', async () => {
     const bot = await startAnonymous();
     const socket = hangingRequest(bot.port);
-    await until(() => listeners(bot.port).length > 0, 'listening');
+    await until(() => listeners(bot.port).length > 0, 'listening', 15_000);
     await new Promise((r) => setTimeout(r, 300));
-    bot.child.kill('SIGTERM');
-    await until(() => bot.output().includes('letting the work in flight finish'), 'the drain to start');
+    bot.signal('SIGTERM');
+    await until(() => bot.output().includes('letting the work in flight finish'), 'the drain to start', 15_000);
     expect(bot.child.exitCode).toBeNull(); // still waiting for the request
     const second = Date.now();
-    bot.child.kill('SIGINT');
+    bot.signal('SIGINT');
     const { code, atMs } = await bot.exited;
     socket.destroy();
     expect(code).not.toBe(0);
     expect(code).not.toBeNull();
     expect(atMs - second).toBeLessThan(2000);
-    const line = logLines(bot.output()).find((l) => /second signal/.test(l.msg));
+    const line = bot.logs().find((l) => /second signal/.test(l.msg));
     expect(line?.inFlight).toEqual([expect.stringMatching(/^POST \/api\/messages \(\d+ ms\)$/)]);
   });
 
@@ -197,13 +143,13 @@ describe('SIGTERM', () => {
     const socket = hangingRequest(bot.port);
     await new Promise((r) => setTimeout(r, 300));
     const sent = Date.now();
-    bot.child.kill('SIGTERM');
+    bot.signal('SIGTERM');
     const { code, atMs } = await bot.exited;
     socket.destroy();
     expect(code).not.toBe(0);
     expect(atMs - sent).toBeGreaterThanOrEqual(900);
     expect(atMs - sent).toBeLessThan(5000);
-    const line = logLines(bot.output()).find((l) => /deadline passed/.test(l.msg));
+    const line = bot.logs().find((l) => /deadline passed/.test(l.msg));
     expect(line?.inFlight).toEqual([expect.stringMatching(/^POST \/api\/messages/)]);
   });
 });
