@@ -36,6 +36,12 @@ function accountsAreWellFormed(activity: Record<string, unknown>): boolean {
   return isObject(activity.conversation) && ids(activity.from, ['id', 'name', 'aadObjectId']) && ids(activity.recipient, ['id', 'name', 'aadObjectId']) && ids(activity.conversation, ['id', 'tenantId', 'conversationType']);
 }
 
+/**
+ * The Bot Framework schema's string fields that botbuilder and the router read as strings (an
+ * invoke's `name` picks its route): an object there cannot even be printed, so a turn would throw.
+ */
+const STRING_FIELDS = ['id', 'name', 'text', 'replyToId', 'locale', 'channelId', 'serviceUrl', 'textFormat', 'inputHint', 'action'] as const;
+
 /** An activity is a JSON object with a non-empty string `type` and well-formed accounts; anything else is the client's mistake. */
 export function asActivity(body: unknown): Activity {
   if (!isObject(body) || text(body.type) === undefined) {
@@ -44,6 +50,8 @@ export function asActivity(body: unknown): Activity {
   if (!accountsAreWellFormed(body)) {
     throw new HttpError('NotAnActivity', 'The activity needs a conversation, and its from, recipient and conversation must be objects with string ids.');
   }
+  const wrong = STRING_FIELDS.find((k) => body[k] !== undefined && body[k] !== null && typeof body[k] !== 'string');
+  if (wrong) throw new HttpError('NotAnActivity', `The activity's "${wrong}" must be a string.`);
   return body as Activity;
 }
 

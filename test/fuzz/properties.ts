@@ -267,7 +267,11 @@ function mutate(t: Templates, c: ShapeCase, invokes: 'handled' | 'unhandled' | '
   const a = clone(c.base === 'personal' ? t.personal : t.channel);
   a.id = freshId();
   for (const m of c.mutations) setPath(a, m.path, m.remove ? undefined : m.value, m.remove);
-  if (invokes === 'handled' && a.type === 'invoke' && !HANDLED_INVOKES.includes(a.name)) a.name = HANDLED_INVOKES[String(a.name).length % HANDLED_INVOKES.length];
+  if (invokes === 'handled' && a.type === 'invoke' && !HANDLED_INVOKES.includes(a.name)) {
+    // Any value may be there, even one String() cannot print (an object without a prototype: the
+    // harness itself threw on it in the 100,000-case run of seed 832379885).
+    a.name = HANDLED_INVOKES[(typeof a.name === 'string' ? a.name.length : 0) % HANDLED_INVOKES.length];
+  }
   return a;
 }
 

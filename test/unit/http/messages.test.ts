@@ -24,6 +24,11 @@ describe('asActivity', () => {
     // Found by the fuzz suite: accounts of the wrong shape made turns throw.
     [{ type: 'message' }], [{ type: 'invoke', conversation: { id: [] } }], [{ type: 'invoke', conversation: { id: 'c' }, from: { id: 'u', aadObjectId: {} } }],
     [{ type: 'message', conversation: { id: 'c' }, recipient: [] }],
+    // Found by the 100,000-case fuzz run (seed 832379885): an invoke whose name was an object
+    // without a prototype made the turn throw ("Cannot convert object to primitive value").
+    [{ type: 'invoke', conversation: { id: 'c' }, name: Object.create(null) }],
+    [{ type: 'message', conversation: { id: 'c' }, text: ['help'] }],
+    [{ type: 'message', conversation: { id: 'c' }, serviceUrl: { href: 'https://x' } }],
   ])('%j is a 400', (body) => {
     expect(codeOf(() => asActivity(body))).toBe('400 NotAnActivity');
   });
