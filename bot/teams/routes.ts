@@ -24,6 +24,7 @@ import { showUpload } from '../verbs/showUpload';
 import {
   command,
   event,
+  type EventRoute,
   eventSubjects,
   invoke,
   isBotAdded,
@@ -35,6 +36,11 @@ import {
   verb,
 } from './route';
 
+/** Teams' channel and team events, with the channel and team they name. */
+const onChannel = (change: Parameters<typeof handleChannelEvent>[2]): EventRoute['run'] => (c, s) =>
+  handleChannelEvent(c, s, change, eventSubjects(c).channel, eventSubjects(c).team);
+const onTeam = (change: Parameters<typeof handleTeamEvent>[2]): EventRoute['run'] => (c, s) => handleTeamEvent(c, s, change, eventSubjects(c).team);
+
 export const ROUTES: readonly Route[] = [
   // --- activities and conversation events ------------------------------------------------------
   // A message is a typed command or a card submission: it dispatches to the command and verb routes below.
@@ -44,14 +50,14 @@ export const ROUTES: readonly Route[] = [
   event('installationUpdate.remove', isInstallation('remove'), (c, s) => handleBotRemoved(c, s)),
   event('membersAdded.bot', isBotAdded, (c, s) => handleBotInstalled(c, s)),
   event('membersRemoved.bot', isBotRemoved, (c, s) => handleBotRemoved(c, s)),
-  event('channelCreated', isTeamsEvent('channelCreated'), (c, s) => handleChannelEvent(c, s, 'created', eventSubjects(c).channel, eventSubjects(c).team)),
-  event('channelRenamed', isTeamsEvent('channelRenamed'), (c, s) => handleChannelEvent(c, s, 'renamed', eventSubjects(c).channel, eventSubjects(c).team)),
-  event('channelDeleted', isTeamsEvent('channelDeleted'), (c, s) => handleChannelEvent(c, s, 'deleted', eventSubjects(c).channel, eventSubjects(c).team)),
-  event('channelRestored', isTeamsEvent('channelRestored'), (c, s) => handleChannelEvent(c, s, 'restored', eventSubjects(c).channel, eventSubjects(c).team)),
-  event('teamRenamed', isTeamsEvent('teamRenamed'), (c, s) => handleTeamEvent(c, s, 'renamed', eventSubjects(c).team)),
-  event('teamDeleted', isTeamsEvent('teamDeleted'), (c, s) => handleTeamEvent(c, s, 'deleted', eventSubjects(c).team)),
-  event('teamHardDeleted', isTeamsEvent('teamHardDeleted'), (c, s) => handleTeamEvent(c, s, 'hardDeleted', eventSubjects(c).team)),
-  event('teamRestored', isTeamsEvent('teamRestored'), (c, s) => handleTeamEvent(c, s, 'restored', eventSubjects(c).team)),
+  event('channelCreated', isTeamsEvent('channelCreated'), onChannel('created')),
+  event('channelRenamed', isTeamsEvent('channelRenamed'), onChannel('renamed')),
+  event('channelDeleted', isTeamsEvent('channelDeleted'), onChannel('deleted')),
+  event('channelRestored', isTeamsEvent('channelRestored'), onChannel('restored')),
+  event('teamRenamed', isTeamsEvent('teamRenamed'), onTeam('renamed')),
+  event('teamDeleted', isTeamsEvent('teamDeleted'), onTeam('deleted')),
+  event('teamHardDeleted', isTeamsEvent('teamHardDeleted'), onTeam('hardDeleted')),
+  event('teamRestored', isTeamsEvent('teamRestored'), onTeam('restored')),
 
   // --- invokes, by name ------------------------------------------------------------------------
   invoke('signin/tokenExchange', (c, s) => handleTokenExchange(c, s)), // message-level SSO
