@@ -252,6 +252,15 @@ export class ChangeService {
     }
     return undefined;
   }
+
+  /**
+   * What a Confirm of this change would do, without doing it: go to Graph (so the clicker needs a
+   * credential first), or only show the change as it is (final, expired, or a live Confirm holds it).
+   */
+  preview(change: PendingChange): 'show' | 'needsCredential' {
+    const { kind } = decideClaim(change, this.now(), this.deps.policy);
+    return kind === 'settled' || kind === 'expired' || kind === 'busy' ? 'show' : 'needsCredential';
+  }
 }
 
 /**

@@ -1,7 +1,7 @@
 /**
  * The read views: `list uploads [<status>]`, `show upload <id>` (with its device identities), `show imports`,
- * `show import <importId>`; their card buttons (Show more, Show, Change status); and the upload picker's typeahead
- * (`application/search`).
+ * `show import <importId>` (their card buttons are verbs in bot/verbs: browse, showUpload, changeStatus); and the upload
+ * picker's typeahead (`application/search`).
  *
  * Paging: an upload list follows Graph's `@odata.nextLink`; device reports and the imports view read the devices
  * whole (up to MAX_DEVICES) because errors come first and counts must be true, and page through them by offset.
@@ -23,6 +23,7 @@ import { actorOf } from '../teams/activity';
 import { setOutcome } from '../teams/outcome';
 import * as views from '../views';
 import { cardForError, sendCard } from './respond';
+import { searchError, searchResults } from '../teams/invokeResponses';
 
 export type BrowseCommand = Extract<Command, { kind: 'listUploads' | 'showImports' | 'showImport' | 'show' }>;
 
@@ -143,56 +144,14 @@ function refused(reason: PageTokenRefusal): View {
   return { card: noticeCard({ title: 'Page refused', message: REFUSALS[reason], tone: 'attention' }), outcome: `page-token-refused:${reason}` };
 }
 
-// --- card actions ----------------------------------------------------------------------------------------------
+// --- for the card verbs (bot/verbs) -----------------------------------------------------------------------------
 
-/** What a card verb decided (the shape cardAction.ts renders). */
-export type BrowseOutcome = { kind: 'card'; card: Attachment; outcome: string } | { kind: 'signIn' } | { kind: 'bad'; message: string };
-
-interface ActionLike {
-  data: Record<string, unknown>;
-  actor: Requester;
-  credential?: TokenCredential;
-}
-
-/** Verb `browse`: a read command from a card (channel lookup, Show more, an import's Show). */
-export async function browseAction(services: Services, { data, actor, credential }: ActionLike): Promise<BrowseOutcome> {
-  const parsed = typeof data.command === 'string' ? parseCommand(data.command) : undefined;
-  if (!parsed || parsed.kind === 'invalid' || !isBrowseCommand(parsed)) return { kind: 'bad', message: 'The card did not carry a command this bot can show.' };
-  if (!credential) return { kind: 'signIn' };
-  const view = await browseView(services, parsed, actor, credential, data.pageToken === undefined ? undefined : data.pageToken);
-  return { kind: 'card', ...view };
-}
-
-/** Verb `showUpload`: an upload and its devices. */
-export async function showUploadAction(services: Services, { data, actor, credential }: ActionLike): Promise<BrowseOutcome> {
-  const uploadId = typeof data.uploadId === 'string' ? normaliseUploadId(data.uploadId) : undefined;
-  if (!uploadId) return { kind: 'bad', message: 'The card did not carry a valid upload id.' };
-  if (!credential) return { kind: 'signIn' };
-  return { kind: 'card', ...(await browseView(services, { kind: 'show', uploadId }, actor, credential)) };
-}
-
-/** Verb `changeStatus`: the form, prefilled with the upload; the picker's static choices when Graph can be read. */
-export async function changeStatusAction(services: Services, { data, credential }: ActionLike): Promise<BrowseOutcome> {
-  const uploadId = typeof data.uploadId === 'string' ? normaliseUploadId(data.uploadId) : undefined;
-  if (!uploadId) return { kind: 'bad', message: 'The card did not carry a valid upload id.' };
-  let choices: Upload[] = [];
-  if (credential) {
-    choices = await client(services, credential).list({ top: SEARCH_MAX }).then((p) => p.items, () => []);
-  }
-  return {
-    kind: 'card',
-    card: changeStatusFormCard({ uploadId, choices: choices.map((u) => ({ uploadId: u.id, status: u.status, createdDateTimeUtc: u.createdDateTimeUtc })) }),
-    outcome: 'change-status-form',
-  };
+/** The newest uploads, the change-status form's static picker choices; none when Graph cannot list them. */
+export function uploadChoices(services: Services, credential: TokenCredential): Promise<Upload[]> {
+  return client(services, credential).list({ top: SEARCH_MAX }).then((p) => p.items, () => []);
 }
 
 // --- typeahead ---------------------------------------------------------------------------------------------------
-
-const SEARCH_RESPONSE = 'application/vnd.microsoft.search.searchResponse';
-
-function searchError(status: number, code: string, message: string): InvokeResponse {
-  return { status: 200, body: { statusCode: status, type: 'application/vnd.microsoft.error', value: { code, message } } };
-}
 
 /**
  * `application/search` from the upload picker (`Data.Query`, dataset `uploads`): uploads whose id starts with the
@@ -215,21 +174,14 @@ export async function handleSearch(context: TurnContext, services: Services): Pr
   if (!actor || !credential) {
     // Teams has no sign-in step for a search; the static choices on the card still work.
     setOutcome(context, 'search-no-credential');
-    return { status: 200, body: { statusCode: 200, type: SEARCH_RESPONSE, value: { results: [] } } };
+    return searchResults([]);
   }
   const requested = typeof value.queryOptions?.top === 'number' && value.queryOptions.top > 0 ? Math.min(value.queryOptions.top, SEARCH_MAX) : SEARCH_MAX;
   try {
     const uploads = await client(services, credential).list({ top: GRAPH_PAGE });
     const matches = matchUploads(uploads.items, queryText).slice(0, requested);
     setOutcome(context, `search:${matches.length}`);
-    return {
-      status: 200,
-      body: {
-        statusCode: 200,
-        type: SEARCH_RESPONSE,
-        value: { results: matches.map((u) => ({ title: uploadChoiceTitle({ uploadId: u.id, status: u.status, createdDateTimeUtc: u.createdDateTimeUtc }), value: u.id })) },
-      },
-    };
+    return searchResults(matches.map((u) => ({ title: uploadChoiceTitle({ uploadId: u.id, status: u.status, createdDateTimeUtc: u.createdDateTimeUtc }), value: u.id })));
   } catch (err) {
     setOutcome(context, `search-graph-error:${isBotError(err) ? err.code : 'unknown'}`);
     return searchError(502, isBotError(err) ? err.code : 'unavailable', 'Microsoft Graph could not list the uploads right now.');

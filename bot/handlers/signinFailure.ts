@@ -9,6 +9,7 @@ import type { InvokeResponse, TurnContext } from 'botbuilder';
 import type { Services } from '../services';
 import { setOutcome } from '../teams/outcome';
 import { sendNotice } from './respond';
+import { ok } from '../teams/invokeResponses';
 
 const EXPLANATIONS: Record<string, string> = {
   resourcematchfailed:
@@ -33,5 +34,5 @@ export async function handleSigninFailure(context: TurnContext, services: Servic
     tone: 'attention',
   });
   setOutcome(context, `signin-failure:${code}`);
-  return { status: 200 };
+  return ok();
 }

@@ -16,6 +16,7 @@ import { actorOf } from '../teams/activity';
 import { setOutcome } from '../teams/outcome';
 import { runGraphCommand, needsGraph } from './commands';
 import { cardForError, sendCard } from './respond';
+import { invalidInvoke, ok, tokenExchangeFailed } from '../teams/invokeResponses';
 
 interface TokenExchangeValue {
   id?: unknown;
@@ -23,21 +24,15 @@ interface TokenExchangeValue {
   token?: unknown;
 }
 
-const ok = (): InvokeResponse => ({ status: 200 });
-
 export async function handleTokenExchange(context: TurnContext, services: Services): Promise<InvokeResponse> {
-  const started = Date.now();
+  const started = services.clock();
   const value = (context.activity.value ?? {}) as TokenExchangeValue;
   const actor = actorOf(context.activity);
   if (!actor || typeof value.id !== 'string' || typeof value.token !== 'string') {
     setOutcome(context, 'invalid:token-exchange');
-    return { status: 400, body: { error: 'signin/tokenExchange needs from.aadObjectId, value.id and value.token.' } };
+    return invalidInvoke('signin/tokenExchange needs from.aadObjectId, value.id and value.token.');
   }
-  const failed = (failureDetail: string): InvokeResponse => ({
-    // 412 tells Teams the exchange failed: it shows the OAuthCard's sign-in button instead.
-    status: 412,
-    body: { id: value.id, connectionName: value.connectionName, failureDetail },
-  });
+  const failed = (failureDetail: string): InvokeResponse => tokenExchangeFailed(value, failureDetail);
 
   const claim = await services.parked.claim(value.id, actor);
   if (claim.outcome === 'duplicate') {
@@ -58,7 +53,7 @@ export async function handleTokenExchange(context: TurnContext, services: Servic
       const work = services
         .track(services.continueConversation(reference, (ctx) => runGraphCommand(ctx, services, command, actor, credential)), `command after sign-in (${command.kind})`)
         .then(() => 'done' as const, (err) => void services.log.error({ err }, 'command after sign-in failed'));
-      const left = Math.max(0, services.tokenExchangeBudgetMs - (Date.now() - started));
+      const left = Math.max(0, services.tokenExchangeBudgetMs - (services.clock() - started));
       let timer: NodeJS.Timeout | undefined;
       const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), left)));
       if ((await Promise.race([work, late])) === 'late') outcome = 'sso-exchanged:command-continues';

@@ -10,13 +10,14 @@ import type { Services } from '../services';
 import { actorOf } from '../teams/activity';
 import { setOutcome } from '../teams/outcome';
 import { sendNotice } from './respond';
+import { invalidInvoke, ok, verifyStateRefused } from '../teams/invokeResponses';
 
 export async function handleVerifyState(context: TurnContext, services: Services): Promise<InvokeResponse> {
   // The notices are courtesies: a reply Teams refuses (a malformed activity) must not turn the invoke's answer into a 500.
   const notify = (notice: Parameters<typeof sendNotice>[1]) =>
     sendNotice(context, notice).catch((err) => services.log.warn({ err }, 'verifyState: the notice could not be sent'));
   const actor = actorOf(context.activity);
-  if (!actor) return { status: 400, body: { error: 'signin/verifyState needs from.aadObjectId.' } };
+  if (!actor) return invalidInvoke('signin/verifyState needs from.aadObjectId.');
   const value = (context.activity.value ?? {}) as { state?: unknown };
 
   const refuse = async (reason: string): Promise<InvokeResponse> => {
@@ -27,7 +28,7 @@ export async function handleVerifyState(context: TurnContext, services: Services
       tone: 'attention',
     });
     setOutcome(context, `verify-state-refused:${reason}`);
-    return { status: 403, body: { error: 'The sign-in state was not accepted.' } };
+    return verifyStateRefused();
   };
 
   const opened = services.signInStates.open(value.state, 'done');
@@ -40,10 +41,10 @@ export async function handleVerifyState(context: TurnContext, services: Services
     // A card-level sign-in parks nothing (the action itself is re-sent), and a used state finds its command taken.
     await notify({ title: 'Signed in', message: 'You can send your command again.', tone: 'good' });
     setOutcome(context, 'verify-state-nothing-parked');
-    return { status: 200 };
+    return ok();
   }
   const resumed = await services.parked.park({ oid: actor.oid, tid: actor.tid, conversationId: parked.conversationId, command: parked.command });
   await context.sendActivity({ attachments: [services.sso.oauthCard(resumed.exchangeId, actor)] });
   setOutcome(context, 'verify-state-resumed');
-  return { status: 200 };
+  return ok();
 }

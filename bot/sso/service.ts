@@ -10,7 +10,8 @@
  * problem surfaces while Teams can still fall back to its sign-in button (412).
  */
 import type { TokenCredential } from '@azure/identity';
-import { CardFactory, type AdaptiveCardInvokeResponse, type Attachment } from 'botbuilder';
+import { CardFactory, type Attachment } from 'botbuilder';
+import type { LoginRequestResource } from '../teams/invokeResponses';
 import { BotError } from '../errors';
 import { toBotError } from '../graph/uploads';
 import { OBO_TIMEOUT_MS, withTimeout } from '../timeouts';
@@ -95,27 +96,13 @@ export class SsoService {
     );
   }
 
-  /** Card-level SSO: answer an Action.Execute invoke with 401 so Teams fetches the token. */
-  loginRequest(exchangeId: string, user: SignInUser): AdaptiveCardInvokeResponse {
+  /** Card-level SSO: what the 401 loginRequest answer names (teams/invokeResponses.ts builds it). */
+  loginResource(exchangeId: string, user: SignInUser): LoginRequestResource {
     return {
-      statusCode: 401,
-      type: 'application/vnd.microsoft.activity.loginRequest',
-      value: {
-        text: 'Sign in to continue',
-        connectionName: SSO_CONNECTION_NAME,
-        tokenExchangeResource: { id: exchangeId, uri: this.options.appIdUri, providerId: '' },
-        buttons: [{ type: 'signin', title: 'Sign in', value: this.signInUrl(exchangeId, user) }],
-      },
-    } as unknown as AdaptiveCardInvokeResponse;
-  }
-
-  /** What Teams needs to fall back to its sign-in button after a failed card-level exchange. */
-  preconditionFailed(message: string): AdaptiveCardInvokeResponse {
-    return {
-      statusCode: 412,
-      type: 'application/vnd.microsoft.error.preconditionFailed',
-      value: { code: '412', message },
-    } as unknown as AdaptiveCardInvokeResponse;
+      connectionName: SSO_CONNECTION_NAME,
+      tokenExchangeResource: { id: exchangeId, uri: this.options.appIdUri, providerId: '' },
+      signInUrl: this.signInUrl(exchangeId, user),
+    };
   }
 
   /**

@@ -1,94 +1,83 @@
 /**
- * The router: which handler runs for which Teams activity. Handlers live one per file in
- * bot/handlers; this class only dispatches and keeps the one-line-per-turn log.
+ * The router: the tenant gate, then the route table (routes.ts) — events by selector, invokes by
+ * name, commands by parsed kind, card verbs by verb — and the one log line per turn. Handlers
+ * live in bot/handlers and bot/verbs; this class only dispatches.
  */
-import {
-  type AdaptiveCardInvokeResponse,
-  type AdaptiveCardInvokeValue,
-  type InvokeResponse,
-  TeamsActivityHandler,
-  type TurnContext,
-} from 'botbuilder';
-import { handleCardAction } from '../handlers/cardAction';
-import { handleBotInstalled, handleBotRemoved, handleChannelEvent, handleTeamEvent } from '../handlers/installation';
-import { handleSearch } from '../handlers/browse';
-import { handleMessage } from '../handlers/message';
-import { handleTokenExchange } from '../handlers/tokenExchange';
-import { handleSigninFailure } from '../handlers/signinFailure';
-import { handleVerifyState } from '../handlers/verifyState';
+import { type Activity, INVOKE_RESPONSE_KEY, type InvokeResponse, type TurnContext } from 'botbuilder';
+import type { Command } from '../commands/parse';
 import type { Services } from '../services';
-import { markTurn } from './turnDone';
-import { outcomeOf, setOutcome } from './outcome';
-import { badRequest } from '../handlers/respond';
+import type { Verb } from '../verbs/verb';
 import { teamIdOf, tenantAllowed } from './activity';
+import { unsupportedInvoke } from './invokeResponses';
+import { outcomeOf, setOutcome } from './outcome';
+import type { CommandRoute, Dispatch, EventRoute, InvokeRoute, Route } from './route';
+import { ROUTES } from './routes';
 import { refuseTenant } from './tenantGate';
+import { markTurn } from './turnDone';
 
 export interface TurnRunner {
   run(context: TurnContext): Promise<void>;
 }
 
+/** The routes indexed for dispatch; a name listed twice is a mistake in the table, refused at start. */
+export class RouteIndex {
+  private readonly events: readonly EventRoute[];
+  private readonly invokes = new Map<string, InvokeRoute>();
+  private readonly commands = new Map<string, CommandRoute>();
+  private readonly verbs = new Map<string, Verb>();
 
-export class UploadsBot extends TeamsActivityHandler {
-  constructor(private readonly services: Services) {
-    super();
-    this.onMessage(async (context, next) => {
-      await handleMessage(context, this.services);
-      await next();
-    });
-
-    // Installs: Teams sends both installationUpdate and conversationUpdate (bot in membersAdded); either may come first.
-    this.onInstallationUpdateAdd(async (context, next) => {
-      await handleBotInstalled(context, this.services);
-      await next();
-    });
-    this.onInstallationUpdateRemove(async (context, next) => {
-      await handleBotRemoved(context, this.services);
-      await next();
-    });
-    this.onMembersAdded(async (context, next) => {
-      if (context.activity.membersAdded?.some((m) => m.id === context.activity.recipient.id)) await handleBotInstalled(context, this.services);
-      await next();
-    });
-    this.onMembersRemoved(async (context, next) => {
-      if (context.activity.membersRemoved?.some((m) => m.id === context.activity.recipient.id)) await handleBotRemoved(context, this.services);
-      await next();
-    });
-    this.onTeamsChannelCreatedEvent(async (channel, team, context, next) => {
-      await handleChannelEvent(context, this.services, 'created', channel, team);
-      await next();
-    });
-    this.onTeamsChannelRenamedEvent(async (channel, team, context, next) => {
-      await handleChannelEvent(context, this.services, 'renamed', channel, team);
-      await next();
-    });
-    this.onTeamsChannelDeletedEvent(async (channel, team, context, next) => {
-      await handleChannelEvent(context, this.services, 'deleted', channel, team);
-      await next();
-    });
-    this.onTeamsChannelRestoredEvent(async (channel, team, context, next) => {
-      await handleChannelEvent(context, this.services, 'restored', channel, team);
-      await next();
-    });
-    this.onTeamsTeamRenamedEvent(async (team, context, next) => {
-      await handleTeamEvent(context, this.services, 'renamed', team);
-      await next();
-    });
-    this.onTeamsTeamDeletedEvent(async (team, context, next) => {
-      await handleTeamEvent(context, this.services, 'deleted', team);
-      await next();
-    });
-    this.onTeamsTeamHardDeletedEvent(async (team, context, next) => {
-      await handleTeamEvent(context, this.services, 'hardDeleted', team);
-      await next();
-    });
-    this.onTeamsTeamRestoredEvent(async (team, context, next) => {
-      await handleTeamEvent(context, this.services, 'restored', team);
-      await next();
-    });
+  constructor(routes: readonly Route[]) {
+    const seen = new Set<string>();
+    for (const route of routes) {
+      const key = `${route.on} ${route.name}`;
+      if (seen.has(key)) throw new Error(`route table: ${key} is listed twice`);
+      seen.add(key);
+      if (route.on === 'invoke') this.invokes.set(route.name, route);
+      else if (route.on === 'command') this.commands.set(route.name, route);
+      else if (route.on === 'verb') this.verbs.set(route.name, route.run);
+    }
+    this.events = routes.filter((r): r is EventRoute => r.on === 'event');
   }
 
-  override async run(context: TurnContext): Promise<void> {
-    const started = Date.now();
+  /** The events `activity` is, in table order (the selectors are exclusive). */
+  eventsFor(activity: Activity): EventRoute[] {
+    return this.events.filter((r) => r.select(activity));
+  }
+
+  invoke(name: unknown): InvokeRoute | undefined {
+    return typeof name === 'string' ? this.invokes.get(name) : undefined;
+  }
+
+  command(kind: Command['kind']): CommandRoute | undefined {
+    return this.commands.get(kind);
+  }
+
+  verb(name: string): Verb | undefined {
+    return this.verbs.get(name);
+  }
+}
+
+export class UploadsBot implements TurnRunner {
+  private readonly routes: RouteIndex;
+  /** How the message and card-action handlers reach the command and verb routes. */
+  private readonly below: Dispatch;
+
+  constructor(private readonly services: Services, routes: readonly Route[] = ROUTES) {
+    this.routes = new RouteIndex(routes);
+    this.below = {
+      command: (context, command) => {
+        const route = this.routes.command(command.kind);
+        if (!route) throw new Error(`route table: no route for command ${command.kind}`);
+        return route.run(context, this.services, command);
+      },
+      verb: (name) => this.routes.verb(name),
+    };
+  }
+
+  async run(context: TurnContext): Promise<void> {
+    // As botbuilder's ActivityHandler refuses it.
+    if (!context?.activity?.type) throw new Error('Activity is missing its type');
+    const started = this.services.clock();
     let outcome = 'ok';
     const turnEnded = markTurn(context);
     const { tenantId, allowed } = tenantAllowed(context.activity, this.services.config.sso.allowedTenants);
@@ -99,7 +88,7 @@ export class UploadsBot extends TeamsActivityHandler {
         return;
       }
       await this.resumeSuspended(context);
-      await super.run(context);
+      await this.dispatch(context);
       outcome = outcomeOf(context) ?? 'ok';
     } catch (err) {
       outcome = 'error';
@@ -115,11 +104,30 @@ export class UploadsBot extends TeamsActivityHandler {
           name: a.name,
           tenantId: tenantId ?? null,
           outcome,
-          durationMs: Date.now() - started,
+          durationMs: this.services.clock() - started,
         },
         'turn',
       );
     }
+  }
+
+  private async dispatch(context: TurnContext): Promise<void> {
+    if (context.activity.type !== 'invoke') {
+      for (const route of this.routes.eventsFor(context.activity)) await route.run(context, this.services, this.below);
+      return;
+    }
+    const response = await this.answerInvoke(context);
+    // As botbuilder's ActivityHandler: an answer a handler already sent is not sent twice.
+    if (!context.turnState.get(INVOKE_RESPONSE_KEY)) await context.sendActivity({ type: 'invokeResponse', value: response });
+  }
+
+  private answerInvoke(context: TurnContext): Promise<InvokeResponse> {
+    const route = this.routes.invoke(context.activity.name);
+    if (!route) {
+      setOutcome(context, 'invalid:invoke');
+      return Promise.resolve(unsupportedInvoke());
+    }
+    return route.run(context, this.services, this.below);
   }
 
   /**
@@ -138,43 +146,6 @@ export class UploadsBot extends TeamsActivityHandler {
       if (resumed.length) this.services.log.info({ teamId, channels: resumed }, 'suspended channels resumed: someone in the team talked to the bot');
     } catch (err) {
       this.services.log.warn({ err, teamId }, 'could not resume suspended channels; the next interaction tries again');
-    }
-  }
-
-  protected override async onAdaptiveCardInvoke(context: TurnContext, value: AdaptiveCardInvokeValue): Promise<AdaptiveCardInvokeResponse> {
-    return handleCardAction(context, value, this.services);
-  }
-
-  protected override async onInvokeActivity(context: TurnContext): Promise<InvokeResponse> {
-    switch (context.activity.name) {
-      case 'signin/tokenExchange':
-        return handleTokenExchange(context, this.services);
-      case 'signin/verifyState':
-        return handleVerifyState(context, this.services);
-      case 'signin/failure':
-        return handleSigninFailure(context, this.services);
-      case 'application/search':
-        // The upload picker's typeahead (Input.ChoiceSet choices.data, dataset "uploads").
-        return handleSearch(context, this.services);
-      case 'adaptiveCard/action': {
-        // botbuilder reads value.action.type before any handler: a payload without an action is the
-        // client's mistake, answered as Universal Actions' 400 rather than a thrown turn.
-        const action = (context.activity.value as { action?: unknown } | undefined)?.action;
-        if (typeof action !== 'object' || action === null || Array.isArray(action)) {
-          setOutcome(context, 'invalid:action');
-          return { status: 200, body: badRequest('The card action carries no action.') };
-        }
-        // Universal Actions carry their outcome in the body ({statusCode, type, value}); the HTTP
-        // status stays 200, as Microsoft's Teams samples send it (CreateInvokeResponse) — botbuilder
-        // would copy statusCode into the HTTP status, and Teams then ignores a 412's sign-in fallback.
-        const response = await super.onInvokeActivity(context);
-        return typeof (response.body as { statusCode?: unknown } | undefined)?.statusCode === 'number' ? { ...response, status: 200 } : response;
-      }
-      default:
-        // Message extensions, task modules and the rest are not features of this bot (its manifest
-        // declares none): a clear 400, not botbuilder's 501.
-        setOutcome(context, 'invalid:invoke');
-        return { status: 400, body: { error: { code: 'UnsupportedInvoke', message: 'This bot does not handle this invoke.' } } };
     }
   }
 }

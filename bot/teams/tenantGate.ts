@@ -8,8 +8,9 @@ import { noticeCard } from '../../cards';
 import type { Logger } from '../log';
 import { PERSONAL_ACCOUNT_TENANT } from '../sso/validate';
 import { sendCard } from '../handlers/respond';
+import { tenantRefused } from './invokeResponses';
 
-export const TENANT_NOT_ALLOWED = 'TenantNotAllowed';
+export { TENANT_NOT_ALLOWED } from './invokeResponses';
 
 /** The words of a refusal; personal accounts are told why they, specifically, cannot. */
 export function refusalFor(tenantId: string | undefined): { title: string; message: string } {
@@ -34,29 +35,13 @@ export async function refuseTenant(context: TurnContext, log: Logger, tenantId: 
     case ActivityTypes.Message:
       await sendCard(context, noticeCard({ title, message, tone: 'attention' }));
       return 'tenant-refused';
-    case ActivityTypes.Invoke: {
-      // Universal Actions carry their outcome in the body with HTTP 200 (as the router does for every other outcome).
-      const response =
-        a.name === 'adaptiveCard/action'
-          ? { status: 200, body: { statusCode: 403, type: 'application/vnd.microsoft.error', value: { code: TENANT_NOT_ALLOWED, message } } }
-          : { status: 403, body: a.name === 'signin/tokenExchange' ? tokenExchangeFailure(a.value, message) : { code: TENANT_NOT_ALLOWED, message } };
-      await context.sendActivity({ type: ActivityTypes.InvokeResponse, value: response });
+    case ActivityTypes.Invoke:
+      await context.sendActivity({ type: ActivityTypes.InvokeResponse, value: tenantRefused(a.name, a.value, message) });
       return 'tenant-refused';
-    }
     case ActivityTypes.InstallationUpdate:
     case ActivityTypes.ConversationUpdate:
       return 'install-refused';
     default:
       return 'tenant-ignored';
   }
-}
-
-/** Teams reads a refused token exchange as `{id, connectionName, failureDetail}`. */
-function tokenExchangeFailure(value: unknown, message: string): { id?: string; connectionName?: string; failureDetail: string } {
-  const v = (value ?? {}) as { id?: unknown; connectionName?: unknown };
-  return {
-    id: typeof v.id === 'string' ? v.id : undefined,
-    connectionName: typeof v.connectionName === 'string' ? v.connectionName : undefined,
-    failureDetail: message,
-  };
 }
