@@ -6,6 +6,7 @@
  * A rolling restart must lose nothing: a Confirm that reached Graph is recorded and announced
  * before the process exits, as long as it fits in the shutdown deadline.
  */
+import { systemClock } from './clock';
 import type { Server as HttpServer } from 'node:http';
 
 export interface DrainResult {
@@ -24,7 +25,7 @@ export class Drain {
   private readonly inFlight = new Map<Promise<unknown>, Entry>();
   private waiters: Array<() => void> = [];
 
-  constructor(private readonly now: () => number = Date.now) {}
+  constructor(private readonly now: () => number = systemClock) {}
 
   /** Tracks `work` until it settles; returns it unchanged (a rejection still reaches the caller). */
   track<T>(work: Promise<T>, what: string): Promise<T> {

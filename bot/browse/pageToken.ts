@@ -10,6 +10,7 @@
  * in and on the way out: same origin as GRAPH_BASE_URL and under the expected collection path, so even a token we
  * sealed can never send the user's Graph token anywhere else.
  */
+import { systemClock } from '../clock';
 import { createHmac, hkdfSync, timingSafeEqual } from 'node:crypto';
 
 export type PageKind = 'uploads' | 'devices' | 'imports' | 'import';
@@ -69,7 +70,7 @@ export class PageTokens {
     this.origin = new URL(options.graphBaseUrl).origin;
     this.versionPath = `/${options.apiVersion}`;
     this.lifetimeMs = options.lifetimeMs ?? DEFAULT_LIFETIME_MS;
-    this.now = options.now ?? Date.now;
+    this.now = options.now ?? systemClock;
   }
 
   seal(position: PagePosition, user: { oid: string; tid: string }): string {

@@ -12,6 +12,7 @@
  *                    unknown, to be settled by a later re-read, never by a second PATCH.
  *   → every applied change announced exactly once (one delivery id per change: notice.ts).
  */
+import { systemClock } from '../clock';
 import { randomUUID } from 'node:crypto';
 import type { TokenCredential } from '@azure/identity';
 import { BotError, isBotError } from '../errors';
@@ -63,7 +64,7 @@ export class ChangeService {
   private readonly sleep: (ms: number) => Promise<void>;
 
   constructor(private readonly deps: ChangeServiceDeps) {
-    this.now = deps.now ?? Date.now;
+    this.now = deps.now ?? systemClock;
     this.sleep = deps.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
   }
 

@@ -4,6 +4,7 @@
  * another version as working only on this evidence (a call that succeeded, or `diag`'s probe),
  * never on a guess.
  */
+import { systemClock } from '../clock';
 import type { BotError } from '../errors';
 
 export interface Offering {
@@ -22,7 +23,7 @@ export class GraphOfferings {
   constructor(
     /** Told the first time a host + version is seen not offering the collection (warn once, not per turn). */
     private readonly onNotOffered: (err: BotError) => void = () => undefined,
-    private readonly now: () => number = Date.now,
+    private readonly now: () => number = systemClock,
   ) {}
 
   works(host: string, version: string, requestId?: string): void {

@@ -3,6 +3,7 @@
  * fixed window it never lets twice the limit through around a window boundary. Pure, clocked by
  * the caller.
  */
+import { systemClock } from '../clock';
 
 export type Admission = { ok: true } | { ok: false; retryAfterSeconds: number };
 
@@ -12,7 +13,7 @@ export class SlidingWindowLimiter {
   constructor(
     private readonly max: number,
     private readonly windowMs: number,
-    private readonly now: () => number = Date.now,
+    private readonly now: () => number = systemClock,
   ) {
     if (!(max >= 1) || !(windowMs > 0)) throw new RangeError('a limiter needs max >= 1 and a positive window');
   }

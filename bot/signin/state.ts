@@ -8,6 +8,7 @@
  * The key is derived from the app's client secret with HKDF (no new secret to manage); rotating
  * the secret invalidates open sign-ins, which is fine for a 15-minute flow.
  */
+import { systemClock } from '../clock';
 import { createHmac, hkdfSync, timingSafeEqual } from 'node:crypto';
 
 export type StatePurpose = 'start' | 'done';
@@ -39,7 +40,7 @@ export function signInStateKey(clientSecret: string): Buffer {
 export class SignInStates {
   constructor(
     private readonly key: Buffer,
-    private readonly now: () => number = Date.now,
+    private readonly now: () => number = systemClock,
     private readonly ttlMs = SIGNIN_STATE_TTL_MS,
   ) {}
 

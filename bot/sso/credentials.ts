@@ -5,6 +5,7 @@
  * that user's validated SSO token until the token expires. Reusing the instance matters: MSAL's
  * cache lives inside it, so a user's ten Graph calls cost one OBO round trip.
  */
+import { systemClock } from '../clock';
 import {
   type AccessToken,
   type GetTokenOptions,
@@ -50,7 +51,7 @@ export class UserCredentials {
 
   constructor(
     private readonly options: OboOptions,
-    private readonly now: () => number = Date.now,
+    private readonly now: () => number = systemClock,
     maxUsers = MAX_USERS,
   ) {
     this.entries = new Lru(maxUsers);

@@ -6,6 +6,7 @@
  * without its eTag as JSON), so a container written by the previous version of the bot reads the
  * same, and old and new instances can share it during a rolling upgrade.
  */
+import { systemClock } from '../clock';
 import { text } from 'node:stream/consumers';
 import { ContainerClient, RestError } from '@azure/storage-blob';
 import type { StoreItems } from 'botbuilder';
@@ -35,7 +36,7 @@ export class BlobStore implements StateStore {
   constructor(
     connectionString: string,
     containerName: string,
-    readonly now: () => number = Date.now,
+    readonly now: () => number = systemClock,
   ) {
     this.container = new ContainerClient(connectionString, containerName);
   }

@@ -5,6 +5,7 @@
  * id, expires, and moves through its states by compare-and-swap so that two Confirms — two
  * clicks, two devices, two bot instances — PATCH at most once.
  */
+import { systemClock } from '../clock';
 import { randomBytes } from 'node:crypto';
 import type { UploadStatus } from '../model';
 import { changeKeepUntil, FORMAT_VERSION, type Versioned } from './lifetimes';
@@ -81,7 +82,7 @@ export class PendingChanges {
 
   constructor(
     private readonly storage: StateStore,
-    private readonly now: () => number = Date.now,
+    private readonly now: () => number = systemClock,
     private readonly ttlMs = CHANGE_TTL_MS,
     options: PendingChangesOptions = {},
   ) {

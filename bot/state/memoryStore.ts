@@ -5,6 +5,7 @@
  *
  * Values are kept as JSON text, as a network store would: callers never share an object with it.
  */
+import { systemClock } from '../clock';
 import type { StoreItems } from 'botbuilder';
 import { conditionOf, eTagConflict, withoutETag, type Listed, type PutOptions, type StateStore, type Stored } from './store';
 
@@ -19,7 +20,7 @@ export class MemoryStore implements StateStore {
   private readonly entries = new Map<string, Entry>();
   private nextETag = 1;
 
-  constructor(readonly now: () => number = Date.now) {}
+  constructor(readonly now: () => number = systemClock) {}
 
   /** Items held, expired ones not yet evicted included. */
   get size(): number {

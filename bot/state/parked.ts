@@ -7,6 +7,7 @@
  * existing item — exactly one invoke wins, on any instance. The claimed item is also what
  * deduplicates later copies of the invoke, so it lives as long as the parked command could.
  */
+import { systemClock } from '../clock';
 import { randomUUID } from 'node:crypto';
 import type { Command } from '../commands/parse';
 import { FORMAT_VERSION, PARKED_MARGIN_MS, type Versioned } from './lifetimes';
@@ -54,7 +55,7 @@ export class ParkedCommands {
 
   constructor(
     private readonly storage: StateStore,
-    private readonly now: () => number = Date.now,
+    private readonly now: () => number = systemClock,
     options: ParkedCommandsOptions = {},
   ) {
     this.allowed = options.allowedTenants && new Set(options.allowedTenants.map((t) => t.toLowerCase()));

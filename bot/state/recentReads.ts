@@ -4,6 +4,7 @@
  * those refreshes share one Graph read instead of costing one each. Concurrent callers share the
  * read in flight; a failed read is not remembered (the next refresh tries again).
  */
+import { systemClock } from '../clock';
 export interface RecentReadsOptions {
   ttlMs: number;
   /** Oldest entries go first beyond this. */
@@ -22,7 +23,7 @@ export class RecentReads<T> {
   private readonly now: () => number;
 
   constructor(private readonly options: RecentReadsOptions) {
-    this.now = options.now ?? Date.now;
+    this.now = options.now ?? systemClock;
   }
 
   get(key: string, read: () => Promise<T>): Promise<T> {

@@ -8,13 +8,14 @@
  * de-duplicated token exchanges. The helpers also accept any botbuilder Storage; lifetimes and
  * returned eTags then need our StateStore.
  */
+import { systemClock } from '../clock';
 import type { Storage, StoreItem } from 'botbuilder';
 import type { BotConfig } from '../config';
 import { BlobStore } from './blobStore';
 import { MemoryStore } from './memoryStore';
 import { isStateStore, type StateStore } from './store';
 
-export function createStorage(config: BotConfig['storage'], now: () => number = Date.now): { storage: StateStore; durable: boolean } {
+export function createStorage(config: BotConfig['storage'], now: () => number = systemClock): { storage: StateStore; durable: boolean } {
   if (config.connectionString) {
     return { storage: new BlobStore(config.connectionString, config.container, now), durable: true };
   }
