@@ -1,5 +1,6 @@
 /** Upload statuses as people type them. */
 import type { UploadStatus } from '../model';
+import { lookup } from './lookup';
 import { compact } from './tokenize';
 
 /** Each status by its compact spelling (`compact()`), in the order of UPLOAD_STATUSES. */
@@ -13,5 +14,5 @@ export const STATUS_BY_COMPACT: Readonly<Record<string, UploadStatus>> = {
 /** A status in any friendly spelling (`noUpload`, `no upload`, `no-upload`, `NOUPLOAD`, `"complete"`), else undefined. */
 export function parseStatus(input: string): UploadStatus | undefined {
   if (typeof input !== 'string' || input.length > 40) return undefined;
-  return STATUS_BY_COMPACT[compact(input)];
+  return lookup(STATUS_BY_COMPACT, compact(input));
 }

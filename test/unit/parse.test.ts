@@ -442,3 +442,26 @@ describe('parseFormSubmission', () => {
     }
   });
 });
+
+describe('words that are names of what every object inherits are not commands or statuses', () => {
+  // A lookup in a plain object finds `constructor` (the Object function): it once parsed as a command and as a status.
+  test.each<[string, Partial<ParseFailure>]>([
+    ['constructor', { reason: 'unknownCommand', suggestion: 'help' }],
+    ['constr uctor', { reason: 'unknownCommand', suggestion: 'help' }],
+    ['constructor now', { reason: 'unknownCommand', suggestion: 'help' }],
+    [`set upload ${ID} to constructor`, { reason: 'badStatus' }],
+    ['list uploads constructor', { reason: 'badStatus', suggestion: 'list uploads' }],
+    ['list constructor', { reason: 'syntax', suggestion: 'list uploads' }],
+  ])('%j', (text, expected) => {
+    const failure = expectInvalid(parseCommand(text));
+    expect(failure).toMatchObject(expected);
+    if (text.startsWith('set')) expect(failure.suggestion).toBeUndefined();
+  });
+
+  test('as a status or a form input', () => {
+    expect(parseStatus('constructor')).toBeUndefined();
+    expect(suggestStatus('constructor')).toBeUndefined();
+    expect(parseCommand('set upload constructor')).toEqual({ kind: 'openForm', problem: expect.any(Array) });
+    expect(parseFormSubmission({ uploadId: ID, status: 'constructor' })).toMatchObject({ kind: 'openForm', uploadId: ID });
+  });
+});
