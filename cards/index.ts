@@ -44,6 +44,7 @@
  * Fallback `Action.Submit`s carry the same data plus `verb`.
  */
 import { Template } from 'adaptivecards-templating';
+import { GUID_INPUT_REGEX } from '../bot/guid';
 import { ADAPTIVE_CARD_CONTENT_TYPE, EXAMPLE_UPLOAD_ID } from './ids';
 import { CARD_UPLOAD_STATUSES, STATUS_INFO, isCardUploadStatus, statusTitle, type CardUploadStatus } from './status';
 import { type RichText } from './text';
@@ -281,12 +282,8 @@ export const HELP_COMMANDS: ReadonlyArray<{ usage: string; explanation: string }
   { usage: 'help', explanation: 'Show this list.' },
 ];
 
-/**
- * The form's client-side id check. Anchored, because renderers test it unanchored; braces and surrounding spaces
- * are allowed because the bot accepts them too (`normaliseUploadId`).
- */
-export const UPLOAD_ID_INPUT_REGEX =
-  '^\\s*\\{?[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\\}?\\s*$';
+/** The form's client-side id check: the bot's own GUID shape (bot/guid.ts). */
+export const UPLOAD_ID_INPUT_REGEX = GUID_INPUT_REGEX;
 
 const templates = {
   help: new Template(helpTemplate),

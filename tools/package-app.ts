@@ -20,6 +20,7 @@ import { parseEnv } from 'node:util';
 import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
 import AdmZip from 'adm-zip';
+import { GUID } from '../bot/guid';
 import { iconProblems, type IconKind } from './app-icons';
 
 export class AppPackageError extends Error {
@@ -44,8 +45,6 @@ export interface TeamsManifest {
   webApplicationInfo?: { id: string; resource?: string };
   [key: string]: unknown;
 }
-
-const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 // --- 1. values ---------------------------------------------------------------------------------------------------
 
