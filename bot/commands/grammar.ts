@@ -98,7 +98,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     summary: 'Show an upload and its devices: import status and errors, errors first.',
     example: `show upload ${ID}`,
     kind: 'show',
-    menu: "show upload <id>: an upload's creation time and current status",
+    menu: 'show upload <id>: the upload and its devices, errors first',
     parser: SHOW,
   },
   {
