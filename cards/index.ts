@@ -44,6 +44,8 @@
  * Fallback `Action.Submit`s carry the same data plus `verb`.
  */
 import { Template } from 'adaptivecards-templating';
+import { COMMANDS } from '../bot/commands/grammar';
+import { GUID_INPUT_REGEX } from '../bot/guid';
 import { ADAPTIVE_CARD_CONTENT_TYPE, EXAMPLE_UPLOAD_ID } from './ids';
 import { CARD_UPLOAD_STATUSES, STATUS_INFO, isCardUploadStatus, statusTitle, type CardUploadStatus } from './status';
 import { type RichText } from './text';
@@ -261,32 +263,14 @@ export interface DiagRequestCardData {
 
 // --- builders ----------------------------------------------------------------------------------------------------
 
-/** The help card's command list, in the order shown. */
-export const HELP_COMMANDS: ReadonlyArray<{ usage: string; explanation: string }> = [
-  {
-    usage: 'set upload <id> to <status>',
-    explanation: "Ask to change an upload's status. I show the upload and the change; it happens only when you confirm.",
-  },
-  { usage: 'set upload', explanation: 'Open a form to fill in the upload id and the status.' },
-  { usage: 'list uploads', explanation: 'List the uploads, newest first, 10 at a time, each with Show and Change status.' },
-  { usage: 'list uploads <status>', explanation: 'List only the uploads with that status.' },
-  { usage: 'show upload <id>', explanation: "Show an upload and its devices: import status and errors, errors first." },
-  { usage: 'show imports', explanation: 'Show imported Autopilot devices grouped by import, imports with errors first.' },
-  { usage: 'show import <importId>', explanation: "Show one import's devices, errors first." },
-  { usage: 'subscribe', explanation: 'In a team channel: post a notice here whenever an upload status changes.' },
-  { usage: 'unsubscribe', explanation: 'Stop those notices in this channel.' },
-  { usage: 'subscriptions', explanation: 'List the channels that receive change notices.' },
-  { usage: 'diag', explanation: 'Check your sign-in, Microsoft Graph and the bot itself, one line each. Changes nothing; in a channel only you see the results.' },
-  { usage: 'sign out', explanation: 'Forget your sign-in; I ask Teams for a new one the next time it is needed.' },
-  { usage: 'help', explanation: 'Show this list.' },
-];
+/** The help card's command list: the grammar's table (bot/commands/grammar.ts), in its order. */
+export const HELP_COMMANDS: ReadonlyArray<{ usage: string; explanation: string }> = COMMANDS.map(({ syntax, summary }) => ({
+  usage: syntax,
+  explanation: summary,
+}));
 
-/**
- * The form's client-side id check. Anchored, because renderers test it unanchored; braces and surrounding spaces
- * are allowed because the bot accepts them too (`normaliseUploadId`).
- */
-export const UPLOAD_ID_INPUT_REGEX =
-  '^\\s*\\{?[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\\}?\\s*$';
+/** The form's client-side id check: the bot's own GUID shape (bot/guid.ts). */
+export const UPLOAD_ID_INPUT_REGEX = GUID_INPUT_REGEX;
 
 const templates = {
   help: new Template(helpTemplate),

@@ -7,10 +7,13 @@
  *      `node --env-file=… --env-file=…`, which starts the bot from the same files).
  *   2. `${{NAME}}` placeholders in appPackage/manifest.json (Teams Toolkit's convention) are replaced in string
  *      values; a placeholder without a value is an error that names it.
- *   3. the result is validated against the official JSON schema for its `manifestVersion`, as shipped by
+ *   3. the bot's command menu (`commandLists`) is generated from the grammar's table (bot/commands/grammar.ts),
+ *      so the menu offers exactly what the parser understands; the template carries the same lists for readers
+ *      (a unit test keeps them equal).
+ *   4. the result is validated against the official JSON schema for its `manifestVersion`, as shipped by
  *      `@microsoft/app-manifest` (no network), then for what the schema cannot see: the icon files, the bot id,
  *      the SSO resource, the domains, the command lists.
- *   4. appPackage/build/appPackage.<name>.zip: manifest.json and the icons at the zip root.
+ *   5. appPackage/build/appPackage.<name>.zip: manifest.json and the icons at the zip root.
  *
  * Every problem found is reported at once; the exit code is 1 when there is any.
  */
@@ -20,6 +23,8 @@ import { parseEnv } from 'node:util';
 import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
 import AdmZip from 'adm-zip';
+import { COMMANDS, SCOPES, type CommandSpec, type Scope } from '../bot/commands/grammar';
+import { GUID } from '../bot/guid';
 import { iconProblems, type IconKind } from './app-icons';
 
 export class AppPackageError extends Error {
@@ -38,14 +43,12 @@ export interface TeamsManifest {
   bots?: Array<{
     botId: string;
     scopes?: string[];
-    commandLists?: Array<{ scopes: string[]; commands: Array<{ title: string; description?: string }> }>;
+    commandLists?: CommandList[];
   }>;
   validDomains?: string[];
   webApplicationInfo?: { id: string; resource?: string };
   [key: string]: unknown;
 }
-
-const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 // --- 1. values ---------------------------------------------------------------------------------------------------
 
@@ -119,7 +122,56 @@ export function substitutePlaceholders<T>(template: T, values: Record<string, st
   return result;
 }
 
-// --- 3a. the official schema -------------------------------------------------------------------------------------
+// --- 3. the command menu ------------------------------------------------------------------------------------------
+
+export interface CommandList {
+  scopes: string[];
+  commands: Array<{ title: string; description?: string }>;
+}
+
+/**
+ * The limits every manifest version and client honours: Teams documents up to 10 commands per menu, and manifests
+ * up to v1.20 cap a title at 32 characters and a description at 128 (v1.30's schema allows 12, 128 and 4000).
+ */
+export const MENU_LIMITS = { commands: 10, title: 32, description: 128 } as const;
+
+/**
+ * The bot's command menu from the grammar's table: per scope, the commands that have a menu description and work
+ * there, in the table's order, one per title; scopes with the same commands share one list (the schema allows one
+ * list per scope and three lists in all). Throws when a list would break MENU_LIMITS.
+ */
+export function commandMenu(botScopes: readonly string[] = SCOPES, commands: readonly CommandSpec[] = COMMANDS): CommandList[] {
+  const lists: CommandList[] = [];
+  const problems: string[] = [];
+  for (const scope of SCOPES.filter((s) => botScopes.includes(s))) {
+    const entries = commands.filter((c) => c.menu !== undefined && (c.scopes ?? SCOPES).includes(scope as Scope));
+    const menu = [...new Map(entries.map((c) => [c.name, { title: c.name, description: c.menu! }])).values()];
+    if (menu.length > MENU_LIMITS.commands) problems.push(`the ${scope} command menu would hold ${menu.length} commands; Teams shows at most ${MENU_LIMITS.commands}`);
+    for (const { title, description } of menu) {
+      if (title.length > MENU_LIMITS.title) problems.push(`the command menu title "${title}" is longer than ${MENU_LIMITS.title} characters`);
+      if (description.length > MENU_LIMITS.description) problems.push(`the menu description of "${title}" is longer than ${MENU_LIMITS.description} characters`);
+    }
+    const same = lists.find((l) => JSON.stringify(l.commands) === JSON.stringify(menu));
+    if (same) same.scopes.push(scope);
+    else if (menu.length > 0) lists.push({ scopes: [scope], commands: menu });
+  }
+  if (problems.length) throw new AppPackageError([...new Set(problems)]);
+  return lists;
+}
+
+/** The manifest with its bot's command menu generated from the grammar (the template's lists are replaced). */
+export function withCommandMenu(manifest: TeamsManifest): TeamsManifest {
+  if (!Array.isArray(manifest.bots)) return manifest; // the schema reports it
+  const bots = manifest.bots.map((bot) => {
+    if (!bot || typeof bot !== 'object' || Array.isArray(bot)) return bot;
+    const { commandLists: _template, ...rest } = bot;
+    const lists = commandMenu(Array.isArray(bot.scopes) ? bot.scopes : []);
+    return lists.length > 0 ? { ...rest, commandLists: lists } : rest;
+  });
+  return { ...manifest, bots };
+}
+
+// --- 4a. the official schema -------------------------------------------------------------------------------------
 
 /** Where `@microsoft/app-manifest` keeps the Teams schemas, one folder per version (`v1.30/…`). */
 export function teamsSchemaDir(): string {
@@ -190,7 +242,7 @@ export function schemaProblems(manifest: unknown): string[] {
   return problems;
 }
 
-// --- 3b. what the schema cannot see ------------------------------------------------------------------------------
+// --- 4b. what the schema cannot see ------------------------------------------------------------------------------
 
 /** A host name (optionally `*.` and a port), not a URL: what validDomains and the app ID URI hold. */
 const DOMAIN = /^(\*\.)?[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*(:\d{1,5})?$/i;
@@ -268,7 +320,7 @@ function checkIcons(manifest: TeamsManifest, appPackageDir: string): { files: Re
   return { files, problems };
 }
 
-// --- 4. the package ----------------------------------------------------------------------------------------------
+// --- 5. the package ----------------------------------------------------------------------------------------------
 
 export interface BuildOptions {
   /** Holds manifest.json (the template) and the icons it names. */
@@ -287,7 +339,7 @@ export function buildAppPackage({ appPackageDir, values, outFile }: BuildOptions
   } catch (err) {
     throw new AppPackageError([`${templateFile} cannot be read as JSON: ${(err as Error).message}`]);
   }
-  const manifest = substitutePlaceholders(template, values) as TeamsManifest;
+  const manifest = withCommandMenu(substitutePlaceholders(template, values) as TeamsManifest);
   const schema = schemaProblems(manifest);
   const icons = checkIcons(manifest, appPackageDir);
   // The rules below assume the shape the schema guarantees, so they run only on a schema-valid manifest.

@@ -16,6 +16,7 @@ import { type Command, formatCommand, normaliseUploadId, parseCommand, parseStat
 import type { BotConfig } from '../config';
 import { isBotError } from '../errors';
 import { DeviceIdentitiesClient, readAll } from '../graph/deviceIdentities';
+import { isGuidFragment } from '../guid';
 import type { DeviceIdentity, Upload } from '../model';
 import type { Services } from '../services';
 import type { Requester } from '../state/changes';
@@ -192,7 +193,7 @@ export async function handleSearch(context: TurnContext, services: Services): Pr
 export function matchUploads<T extends Pick<Upload, 'id' | 'status'>>(uploads: readonly T[], queryText: string): T[] {
   const q = queryText.trim().replace(/^\{/, '').replace(/\}$/, '').toLowerCase();
   if (q === '') return [...uploads];
-  const byStatus = parseStatus(q) ?? (q.length >= 3 && !/^[0-9a-f-]+$/.test(q) ? suggestStatus(q) : undefined) ?? statusByPrefix(q);
+  const byStatus = parseStatus(q) ?? (q.length >= 3 && !isGuidFragment(q) ? suggestStatus(q) : undefined) ?? statusByPrefix(q);
   return uploads.filter((u) => u.id.toLowerCase().startsWith(q) || (byStatus !== undefined && u.status === byStatus));
 }
 

@@ -6,11 +6,14 @@ import { parseEnv } from 'node:util';
 import zlib from 'node:zlib';
 import AdmZip from 'adm-zip';
 import { BOT_FRAMEWORK_OVERRIDE_KEYS, loadConfig } from '../../bot/config';
+import { COMMANDS, type CommandSpec, parseCommand } from '../../bot/commands/parse';
 import { HELP_COMMANDS } from '../../cards';
 import { ACCENT_COLOR, drawColorIcon, drawOutlineIcon, iconProblems } from '../../tools/app-icons';
 import {
   AppPackageError,
+  MENU_LIMITS,
   buildAppPackage,
+  commandMenu,
   loadEnvValues,
   parseArgs,
   runCli,
@@ -122,6 +125,56 @@ describe('the manifest template', () => {
     for (const title of titles('team')) {
       expect(HELP_COMMANDS.some((h) => h.usage === title || h.usage.startsWith(`${title} `))).toBe(true);
     }
+  });
+});
+
+describe('the command menu (commandLists) comes from the grammar table', () => {
+  const bot = () => TEMPLATE.bots![0]!;
+
+  it('the template carries exactly the generated lists', () => {
+    // On a difference, paste the received lists into appPackage/manifest.json (the package is built with them anyway).
+    expect(bot().commandLists).toEqual(commandMenu(bot().scopes));
+  });
+
+  it('the built package carries the generated lists, whatever the template says', () => {
+    const dir = copyAppPackage((m) => {
+      m.bots[0].commandLists = [{ scopes: ['personal'], commands: [{ title: 'dance', description: 'not a command' }] }];
+    });
+    const { manifest } = build(VALUES, dir);
+    expect(manifest.bots![0]!.commandLists).toEqual(commandMenu(['personal', 'team', 'groupChat']));
+  });
+
+  it('lists each command with a menu description once, by its name, where it works, in the table order', () => {
+    const lists = commandMenu();
+    const menuOf = (scope: string) => lists.find((l) => l.scopes.includes(scope))!.commands;
+    for (const scope of ['personal', 'groupChat', 'team'] as const) {
+      const expected = [...new Set(COMMANDS.filter((c) => c.menu && (!c.scopes || c.scopes.includes(scope))).map((c) => c.name))];
+      expect(menuOf(scope).map((c) => c.title)).toEqual(expected);
+      for (const { title, description } of menuOf(scope)) {
+        const entry = COMMANDS.find((c) => c.name === title)!;
+        expect(description).toBe(entry.menu);
+        // What the menu inserts starts the command's syntax, and the command's example parses.
+        expect(`${entry.syntax} `.startsWith(`${title} `)).toBe(true);
+        expect(parseCommand(entry.example).kind).toBe(entry.kind);
+        expect(title.length).toBeLessThanOrEqual(MENU_LIMITS.title);
+        expect(description!.length).toBeLessThanOrEqual(MENU_LIMITS.description);
+      }
+      expect(menuOf(scope).length).toBeLessThanOrEqual(MENU_LIMITS.commands);
+    }
+    // Team-only commands stay out of chats; chats share one list.
+    expect(menuOf('personal').map((c) => c.title)).not.toContain('subscribe');
+    expect(lists.map((l) => l.scopes)).toEqual([['personal', 'groupChat'], ['team']]);
+    expect(commandMenu(['team']).map((l) => l.scopes)).toEqual([['team']]);
+  });
+
+  it('refuses a menu Teams would not show: more than 10 commands, a long title or description', () => {
+    const entry = (name: string, menu = 'a command'): CommandSpec => ({ ...COMMANDS[0]!, name, menu });
+    const eleven = Array.from({ length: 11 }, (_, i) => entry(`command ${i}`));
+    expect(problemsOf(() => commandMenu(['personal'], eleven))).toEqual(['the personal command menu would hold 11 commands; Teams shows at most 10']);
+    expect(commandMenu(['personal'], eleven.slice(1))[0]!.commands).toHaveLength(10);
+    expect(problemsOf(() => commandMenu(['team'], [entry('x'.repeat(33))]))).toEqual([`the command menu title "${'x'.repeat(33)}" is longer than 32 characters`]);
+    expect(problemsOf(() => commandMenu(['team'], [entry('long', 'y'.repeat(129))]))).toEqual(['the menu description of "long" is longer than 128 characters']);
+    expect(commandMenu(['team'], [entry('x'.repeat(32), 'y'.repeat(128))])).toHaveLength(1);
   });
 });
 

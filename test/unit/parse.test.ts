@@ -442,3 +442,77 @@ describe('parseFormSubmission', () => {
     }
   });
 });
+
+describe('words that are names of what every object inherits are not commands or statuses', () => {
+  // A lookup in a plain object finds `constructor` (the Object function): it once parsed as a command and as a status.
+  test.each<[string, Partial<ParseFailure>]>([
+    ['constructor', { reason: 'unknownCommand', suggestion: 'help' }],
+    ['constr uctor', { reason: 'unknownCommand', suggestion: 'help' }],
+    ['constructor now', { reason: 'unknownCommand', suggestion: 'help' }],
+    [`set upload ${ID} to constructor`, { reason: 'badStatus' }],
+    ['list uploads constructor', { reason: 'badStatus', suggestion: 'list uploads' }],
+    ['list constructor', { reason: 'syntax', suggestion: 'list uploads' }],
+  ])('%j', (text, expected) => {
+    const failure = expectInvalid(parseCommand(text));
+    expect(failure).toMatchObject(expected);
+    if (text.startsWith('set')) expect(failure.suggestion).toBeUndefined();
+  });
+
+  test('as a status or a form input', () => {
+    expect(parseStatus('constructor')).toBeUndefined();
+    expect(suggestStatus('constructor')).toBeUndefined();
+    expect(parseCommand('set upload constructor')).toEqual({ kind: 'openForm', problem: expect.any(Array) });
+    expect(parseFormSubmission({ uploadId: ID, status: 'constructor' })).toMatchObject({ kind: 'openForm', uploadId: ID });
+  });
+});
+
+describe('parseCommand: the read commands and imports, pinned (the parser split exposed these branches)', () => {
+  test.each<[string, Command]>([
+    ['show imports', { kind: 'showImports' }],
+    ['Show Imports.', { kind: 'showImports' }],
+    [`show imports ${ID_UPPER}`, { kind: 'showImport', importId: ID }],
+    [`show import {${ID}}`, { kind: 'showImport', importId: ID }],
+    [`show uploads ${ID}`, { kind: 'show', uploadId: ID }],
+    ['list', { kind: 'listUploads' }],
+    ['list upload', { kind: 'listUploads' }],
+    ['list complete', { kind: 'listUploads', status: 'complete' }],
+    ['list uploads no upload', { kind: 'listUploads', status: 'noUpload' }],
+    ['diag', { kind: 'diag' }],
+  ])('%j', (text, expected) => {
+    expect(parseCommand(text)).toEqual(expected);
+  });
+
+  test.each<[string, ParseFailure['reason'], string | undefined, string]>([
+    ['show import', 'syntax', 'show imports', '**show import** needs the id of the import to show, or type **show imports** for all of them.'],
+    [`show import ${ID} now`, 'syntax', `show import ${ID}`, '**show import** takes only an import id, but more followed it: **now**.'],
+    ['show import nope', 'badId', undefined, `**nope** is not a valid import id — an import id is a GUID like **${EXAMPLE_UPLOAD_ID}**.`],
+    ['show', 'syntax', 'show upload <id>', '**show upload** needs the id of the upload to show.'],
+    ['list imports', 'syntax', 'show imports', 'Imports are listed with **show imports**.'],
+    ['list banana', 'syntax', 'list uploads', '**list** must be followed by **uploads**, not **banana**.'],
+    ['list uploads completed', 'badStatus', 'list uploads complete', '**completed** is not a status — did you mean **complete**? The statuses are **noUpload**, **pending**, **complete** and **error**.'],
+    ['list uploads banana', 'badStatus', 'list uploads', '**banana** is not a status — the statuses are **noUpload**, **pending**, **complete** and **error**.'],
+    ['diag now', 'syntax', 'diag', '**diag** takes no extra words, so I did not run it.'],
+    ['imports', 'unknownCommand', 'help', '**imports** is not a command I know — type **help** to see the commands.'],
+    ['lst uploads', 'unknownCommand', 'list uploads', '**lst** is not a command I know — did you mean **list uploads**?'],
+    ['ls', 'unknownCommand', 'list uploads', '**ls** is not a command I know — did you mean **list uploads**?'],
+    ['shw imports', 'unknownCommand', 'show imports', '**shw** is not a command I know — did you mean **show imports**?'],
+    ['dia', 'unknownCommand', 'diag', '**dia** is not a command I know — did you mean **diag**?'],
+    ['log of', 'unknownCommand', 'sign out', '**log** is not a command I know — did you mean **sign out**?'],
+    [ID, 'unknownCommand', `show upload ${ID}`, `**${ID}** is not a command I know — did you mean **show upload ${ID}**?`],
+  ])('%j fails: %s, suggesting %j', (text, reason, suggestion, message) => {
+    const failure = expectInvalid(parseCommand(text));
+    expect(failure.reason).toBe(reason);
+    expect(failure.suggestion).toBe(suggestion);
+    expect(said(failure.message)).toBe(message);
+  });
+
+  test.each<Command>([
+    { kind: 'showImports' },
+    { kind: 'showImport', importId: ID },
+    { kind: 'listUploads' },
+    { kind: 'listUploads', status: 'error' },
+    { kind: 'diag' },
+  ])('formatCommand(%j) parses back to itself', (command) => {
+    expect(parseCommand(formatCommand(command))).toEqual(command);
+  });
+});
