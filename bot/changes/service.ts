@@ -18,7 +18,7 @@ import { BotError, isBotError } from '../errors';
 import type { UploadsClient } from '../graph/uploads';
 import type { Logger } from '../log';
 import type { Upload } from '../model';
-import type { ChangeNotice } from '../notifications/types';
+import type { ChangeNotice, PreparedAnnouncement } from '../notifications/types';
 import type { PendingChange, PendingChanges, Requester, StoredChange } from '../state/changes';
 import { decideClaim, mayPatch, type ClaimPolicy } from './claims';
 import { deliveryIdOf, noticeOf } from './notice';
@@ -38,7 +38,7 @@ export interface ChangeServiceDeps {
   /** Queues the channel announcement (durable once it resolves). */
   announce(notice: ChangeNotice, deliveryId: string): Promise<void>;
   /** Called before the PATCH, so an instance that stops after it still gets the change announced. */
-  prepareRecovery(changeKey: string): Promise<void>;
+  prepareRecovery(changeKey: string): Promise<PreparedAnnouncement | void>;
   policy: ClaimPolicy;
   log: Logger;
   now?: () => number;
