@@ -13,7 +13,7 @@ import { TOKEN_EXCHANGE_BUDGET_MS } from './timeouts';
 import { GraphOfferings } from './graph/offerings';
 import { graphScope } from './graph/uploads';
 import { createLogger, type Logger } from './log';
-import { changeSettler, channelSender, DEFAULT_WORKER_OPTIONS, Notifications, type PacingLimits, type WorkerOptions } from './notifications';
+import { changeRecovery, channelSender, DEFAULT_WORKER_OPTIONS, Notifications, type PacingLimits, type WorkerOptions } from './notifications';
 import { createServer, type HttpTimeouts } from './http/server';
 import { CONSENT_SCOPE, signinRoutes } from './signin/pages';
 import { SignInStates, signInStateKey } from './signin/state';
@@ -125,8 +125,9 @@ export function createApp(config: BotConfig, options: AppOptions = {}): BotApp {
     log,
     worker: options.notifications?.worker,
     pacing: options.notifications?.pacing,
-    resolveSettle: changeSettler(changes),
+    resolveRecovery: changeRecovery(changes),
     allowedTenants: config.sso.allowedTenants,
+    clock,
   });
 
   const services: Services = {

@@ -19,12 +19,7 @@ import { BotError, isBotError } from '../errors';
 import type { UploadsClient } from '../graph/uploads';
 import type { Logger } from '../log';
 import type { Upload } from '../model';
-import type { ChangeNotice } from '../notifications/types';
-
-/** The queued recovery message of one change, to be turned into its announcement (bot/notifications). */
-export interface PreparedAnnouncement {
-  announce(notice: ChangeNotice, deliveryId: string): Promise<void>;
-}
+import type { ChangeNotice, PreparedAnnouncement } from '../notifications/types';
 import type { PendingChange, PendingChanges, Requester, StoredChange } from '../state/changes';
 import { decideClaim, mayPatch, type ClaimPolicy } from './claims';
 import { deliveryIdOf, noticeOf } from './notice';

@@ -15,6 +15,7 @@ import {
 } from '@microsoft/microsoft-graph-client';
 import { TokenCredentialAuthenticationProvider } from '@microsoft/microsoft-graph-client/authProviders/azureTokenCredentials';
 import { BotError } from '../errors';
+import { parseRetryAfter } from '../retryAfter';
 import type { DeviceIdentity, Upload, UploadStatus } from '../model';
 import { otherVersion, type GraphOfferings } from './offerings';
 
@@ -165,7 +166,7 @@ export class UploadsClient {
     // A retry that would sleep past the operation's deadline only turns Graph's real answer
     // (429, 503) into a timeout: give up retrying and report what Graph said.
     const shouldRetry = (_delay: number, attempt: number, _req: unknown, _opts: unknown, response: Response): boolean =>
-      Date.now() + retryWaitSeconds(response, attempt, baseDelay) * 1000 + RETRY_HEADROOM_MS < budget.deadline;
+      Date.now() + retryWaitSeconds(response, attempt, baseDelay, Date.now()) * 1000 + RETRY_HEADROOM_MS < budget.deadline;
     return this.client
       .api(path)
       .option('signal', budget.signal)
@@ -216,14 +217,9 @@ const RETRY_HEADROOM_MS = 1_000;
  * when Graph sent one, else its back-off (base, plus ½(2ⁿ−1) from the third try, plus up to 1 s of
  * jitter) — RetryHandler.getDelay in @microsoft/microsoft-graph-client 3.0.7.
  */
-function retryWaitSeconds(response: Response, attempt: number, baseDelay: number): number {
-  const header = response?.headers?.get?.('retry-after');
-  if (header) {
-    const seconds = Number(header);
-    if (Number.isFinite(seconds)) return seconds;
-    const at = Date.parse(header);
-    if (Number.isFinite(at)) return Math.max(0, (at - Date.now()) / 1000);
-  }
+function retryWaitSeconds(response: Response, attempt: number, baseDelay: number, now: number): number {
+  const waitMs = parseRetryAfter(response?.headers?.get?.('retry-after'), now);
+  if (waitMs !== undefined) return waitMs / 1000;
   const next = attempt + 1;
   return (next >= 2 ? Math.round((2 ** next - 1) / 2) : 0) + baseDelay + 1;
 }

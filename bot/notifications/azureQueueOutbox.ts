@@ -6,6 +6,7 @@
  * (Azure Functions' queue trigger would expect base64).
  */
 import { QueueClient, QueueServiceClient, RestError } from '@azure/storage-queue';
+import { systemClock, type Clock } from '../clock';
 import { STORAGE_TRY_TIMEOUT_MS } from '../timeouts';
 import { assertSize, LostReceiptError, MAX_VISIBILITY_SECONDS, type Outbox } from './outbox';
 import type { DeadLetter, OutboxJob, ReceivedJob } from './types';
@@ -18,7 +19,11 @@ export class AzureQueueOutbox implements Outbox {
   private readonly work: QueueClient;
   private readonly dead: QueueClient;
 
-  constructor(connectionString: string, queueName: string) {
+  constructor(
+    connectionString: string,
+    queueName: string,
+    private readonly clock: Clock = systemClock,
+  ) {
     // The SDK's default per-try timeout is effectively unbounded: a storage account that stops
     // answering would hold a Confirm (prepare) or a shutdown (hand-back) forever.
     const service = QueueServiceClient.fromConnectionString(connectionString, {
@@ -33,10 +38,12 @@ export class AzureQueueOutbox implements Outbox {
     await this.dead.createIfNotExists();
   }
 
-  async enqueue(job: OutboxJob, delaySeconds = 0): Promise<void> {
+  async enqueue(job: OutboxJob, delaySeconds = 0): Promise<ReceivedJob> {
     assertSize(job);
     // -1: never expire (the default is 7 days; a long outage must not silently drop notifications).
-    await this.work.sendMessage(JSON.stringify(job), { visibilityTimeout: Math.ceil(delaySeconds), messageTimeToLive: -1 });
+    const sent = await this.work.sendMessage(JSON.stringify(job), { visibilityTimeout: Math.ceil(delaySeconds), messageTimeToLive: -1 });
+    // Put Message's pop receipt holds the message for Update Message until a receive replaces it.
+    return { messageId: sent.messageId, receipt: sent.popReceipt, job, dequeueCount: 0 };
   }
 
   async receive(max: number, visibilitySeconds: number): Promise<ReceivedJob[]> {
@@ -48,7 +55,7 @@ export class AzureQueueOutbox implements Outbox {
         job = JSON.parse(m.messageText) as OutboxJob;
       } catch {
         // Not ours or corrupted: keep it where someone can look at it, out of the work queue.
-        await this.dead.sendMessage(JSON.stringify({ reason: 'unreadable message', text: m.messageText.slice(0, 4000), at: Date.now() }), { messageTimeToLive: -1 });
+        await this.dead.sendMessage(JSON.stringify({ reason: 'unreadable message', text: m.messageText.slice(0, 4000), at: this.clock() }), { messageTimeToLive: -1 });
         await this.work.deleteMessage(m.messageId, m.popReceipt);
         continue;
       }
@@ -76,7 +83,7 @@ export class AzureQueueOutbox implements Outbox {
   }
 
   async deadLetter(held: ReceivedJob, reason: string): Promise<void> {
-    const letter: DeadLetter = { job: held.job, reason, at: Date.now() };
+    const letter: DeadLetter = { job: held.job, reason, at: this.clock() };
     await this.dead.sendMessage(JSON.stringify(letter), { messageTimeToLive: -1 });
     await this.remove(held);
   }

@@ -5,6 +5,8 @@ export { MemoryOutbox, LostReceiptError, type Outbox } from './outbox';
 export { AzureQueueOutbox, deadLetterQueueName } from './azureQueueOutbox';
 export { Pacer, DEFAULT_PACING, type PacingLimits } from './rateLimits';
 export { channelSender, classifySendError, retryAfterMs, type ChannelSender, type SendVerdict } from './sender';
-export { OutboxWorker, DEFAULT_WORKER_OPTIONS, SETTLE_DELAY_SECONDS, type WorkerOptions, type WorkerStats } from './worker';
-export { changeSettler } from './settle';
-export type { ChangeNotice, ChannelTarget, DeadLetter, OutboxJob, ReceivedJob } from './types';
+export { OutboxWorker, DEFAULT_WORKER_OPTIONS, RECOVERY_DELAY_SECONDS, type WorkerOptions, type WorkerStats } from './worker';
+export { changeRecovery } from './recover';
+export type { ChangeNotice, ChannelTarget, DeadLetter, OutboxJob, PreparedAnnouncement, ReceivedJob, RecoveryVerdict } from './types';
+/** @deprecated the old name of RECOVERY_DELAY_SECONDS, kept while bench/soak still imports it. */
+export { RECOVERY_DELAY_SECONDS as SETTLE_DELAY_SECONDS } from './worker';

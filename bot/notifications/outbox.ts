@@ -8,6 +8,7 @@
  * locally) and this in-memory one for runs without a storage account (lost on restart).
  */
 import { randomUUID } from 'node:crypto';
+import { systemClock, type Clock } from '../clock';
 import type { DeadLetter, OutboxJob, ReceivedJob } from './types';
 
 export interface Outbox {
@@ -15,8 +16,12 @@ export interface Outbox {
   readonly durable: boolean;
   /** Creates the queues if needed. */
   init(): Promise<void>;
-  /** Adds a job, visible after `delaySeconds` (default now). */
-  enqueue(job: OutboxJob, delaySeconds?: number): Promise<void>;
+  /**
+   * Adds a job, visible after `delaySeconds` (default now). Returns it as held by its sender: until
+   * a worker receives it, its receipt lets the sender rewrite it with `update` (a prepared
+   * recovery job turned into its change's fan-out) — after that, `update` throws LostReceiptError.
+   */
+  enqueue(job: OutboxJob, delaySeconds?: number): Promise<ReceivedJob>;
   /** Takes up to `max` visible jobs and hides them for `visibilitySeconds`. */
   receive(max: number, visibilitySeconds: number): Promise<ReceivedJob[]>;
   /** Rewrites a held job and hides it for `visibilitySeconds` more (0 = visible now); returns it with its new receipt. */
@@ -56,13 +61,15 @@ export class MemoryOutbox implements Outbox {
   private messages: MemoryMessage[] = [];
   private readonly dead: DeadLetter[] = [];
 
-  constructor(private readonly now: () => number = Date.now) {}
+  constructor(private readonly now: Clock = systemClock) {}
 
   async init(): Promise<void> {}
 
-  async enqueue(job: OutboxJob, delaySeconds = 0): Promise<void> {
+  async enqueue(job: OutboxJob, delaySeconds = 0): Promise<ReceivedJob> {
     assertSize(job);
-    this.messages.push({ id: randomUUID(), receipt: '', job: clone(job), visibleAt: this.now() + delaySeconds * 1000, dequeueCount: 0 });
+    const message: MemoryMessage = { id: randomUUID(), receipt: randomUUID(), job: clone(job), visibleAt: this.now() + delaySeconds * 1000, dequeueCount: 0 };
+    this.messages.push(message);
+    return { messageId: message.id, receipt: message.receipt, job: clone(job), dequeueCount: 0 };
   }
 
   async receive(max: number, visibilitySeconds: number): Promise<ReceivedJob[]> {

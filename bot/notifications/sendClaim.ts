@@ -19,6 +19,7 @@
  * A copy costs the refused create plus one read (it used to cost one read).
  */
 import type { Storage } from 'botbuilder';
+import { systemClock, type Clock } from '../clock';
 import { FORMAT_VERSION } from '../state/lifetimes';
 import { readItem, writeItem } from '../state/storage';
 import { isStateStore, type StateStore } from '../state/store';
@@ -67,6 +68,8 @@ export interface ClaimRequest {
   visibilityMs: number;
   /** Only for a plain Storage (no create-only write): whether this job could have been sent before. */
   maybeSent: boolean;
+  /** Stamps a plain Storage's marker (a StateStore stamps with its own clock). */
+  clock?: Clock;
 }
 
 export function claimSend(storage: Storage, req: ClaimRequest): Promise<ClaimResult> {
@@ -146,7 +149,7 @@ async function claimInPlainStorage(storage: Storage, req: ClaimRequest): Promise
   const claim: SendClaim = {
     refresh: async () => undefined,
     sent: (activityId) =>
-      writeItem(storage, req.key, { v: FORMAT_VERSION, state: 'sent', deliveryId: req.deliveryId, channelId: req.channelId, activityId, at: Date.now() } satisfies SentMarker, {
+      writeItem(storage, req.key, { v: FORMAT_VERSION, state: 'sent', deliveryId: req.deliveryId, channelId: req.channelId, activityId, at: (req.clock ?? systemClock)() } satisfies SentMarker, {
         ttlMs: req.ttlMs,
       }),
     release: async () => undefined,

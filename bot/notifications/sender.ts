@@ -9,6 +9,7 @@
  * apply to it, and Teams' errors (403 not in roster, 404 conversation gone) name the channel.
  */
 import { type Attachment, type CloudAdapter, MessageFactory, type TurnContext } from 'botbuilder';
+import { parseRetryAfter, retryAfterHeader } from '../retryAfter';
 import type { ChannelTarget } from './types';
 
 export interface SendResult {
@@ -112,6 +113,8 @@ export type SendVerdict =
 
 const SUSPEND_CODES = new Set(['BotDisabledByAdmin', 'ConversationBlockedByUser', 'MessageWritesBlocked']);
 const RETRY_STATUSES = new Set([412, 429, 502, 503, 504]);
+/** Longer asks are read as this: the job comes back and Teams can say again. */
+export const MAX_SEND_RETRY_AFTER_MS = 60 * 60 * 1000;
 
 /**
  * Teams' "Status codes from bot conversational APIs" and its retry guidance
@@ -122,7 +125,7 @@ const RETRY_STATUSES = new Set([412, 429, 502, 503, 504]);
  * codes that aren't specified" — 500 and every other 4xx fail at once. No answer at all (a
  * network failure) is retried.
  */
-export function classifySendError(err: unknown, currentServiceUrl?: string): SendVerdict {
+export function classifySendError(err: unknown, currentServiceUrl?: string, now: number = Date.now()): SendVerdict {
   const e = (err instanceof SendFailure ? err.cause : err) as {
     statusCode?: number;
     code?: string;
@@ -150,7 +153,7 @@ export function classifySendError(err: unknown, currentServiceUrl?: string): Sen
     const atGcc = currentServiceUrl !== undefined && new URL(currentServiceUrl).host === new URL(GCC_SERVICE_URL).host;
     return atGcc ? { kind: 'fail', status, code, reason } : { kind: 'retry', status, code, reason, serviceUrl: GCC_SERVICE_URL };
   }
-  if (RETRY_STATUSES.has(status)) return { kind: 'retry', status, code, reason, retryAfterMs: retryAfterMs(e?.response?.headers) };
+  if (RETRY_STATUSES.has(status)) return { kind: 'retry', status, code, reason, retryAfterMs: retryAfterMs(e?.response?.headers, now) };
   return { kind: 'fail', status, code, reason };
 }
 
@@ -162,21 +165,9 @@ function writesBlockedSubCode(body: { errorCode?: unknown; message?: unknown } |
   return body.errorCode === 209 ? 'MessageWritesBlocked' : undefined;
 }
 
-/** Retry-After in seconds or as an HTTP date (RFC 9110 §10.2.3). */
-export function retryAfterMs(headers: unknown, now: number = Date.now()): number | undefined {
-  const raw = headerValue(headers, 'retry-after');
-  if (!raw) return undefined;
-  if (/^\d+$/.test(raw.trim())) return Number(raw.trim()) * 1000;
-  const date = Date.parse(raw);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
-}
-
-function headerValue(headers: unknown, name: string): string | undefined {
-  if (!headers) return undefined;
-  const h = headers as { get?: (n: string) => string | null | undefined } & Record<string, unknown>;
-  if (typeof h.get === 'function') return h.get(name) ?? undefined;
-  const found = Object.entries(h).find(([k]) => k.toLowerCase() === name);
-  return typeof found?.[1] === 'string' ? found[1] : undefined;
+/** Teams' Retry-After (seconds or HTTP-date), bounded: a job never waits longer than this for it. */
+export function retryAfterMs(headers: unknown, now: number): number | undefined {
+  return parseRetryAfter(retryAfterHeader(headers), now, MAX_SEND_RETRY_AFTER_MS);
 }
 
 function safeJson(text: string | undefined): unknown {

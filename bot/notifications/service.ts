@@ -6,14 +6,15 @@
 import { randomUUID } from 'node:crypto';
 import type { Attachment, Storage } from 'botbuilder';
 import { changeNotificationCard } from '../../cards';
+import { systemClock, type Clock } from '../clock';
 import type { Logger } from '../log';
 import { AzureQueueOutbox } from './azureQueueOutbox';
 import { MemoryOutbox, type Outbox } from './outbox';
 import { DEFAULT_PACING, Pacer, type PacingLimits } from './rateLimits';
 import { SubscriptionRegistry } from './registry';
 import type { ChannelSender } from './sender';
-import type { ChangeNotice, DeadLetter, Settlement } from './types';
-import { DEFAULT_WORKER_OPTIONS, OutboxWorker, SETTLE_DELAY_SECONDS, type WorkerOptions, type WorkerStats } from './worker';
+import type { ChangeNotice, DeadLetter, FanOutJob, PreparedAnnouncement, ReceivedJob, RecoveryVerdict } from './types';
+import { DEFAULT_WORKER_OPTIONS, OutboxWorker, type WorkerOptions, type WorkerStats } from './worker';
 
 export interface NotificationsOptions {
   storage: Storage;
@@ -27,9 +28,11 @@ export interface NotificationsOptions {
   /** Tests and benchmarks can supply their own outbox. */
   outbox?: Outbox;
   /** What became of a change whose announcement was prepared; see prepare(). */
-  resolveSettle?: (changeKey: string) => Promise<Settlement>;
+  resolveRecovery?: (changeKey: string) => Promise<RecoveryVerdict>;
   /** ALLOWED_TENANTS: fan-outs and sends go into these tenants only. */
   allowedTenants: readonly string[];
+  /** The bot's clock (app.ts): job timestamps, cache ages, pacing, in-memory visibility. */
+  clock?: Clock;
 }
 
 export class Notifications {
@@ -37,23 +40,29 @@ export class Notifications {
   readonly outbox: Outbox;
   readonly worker: OutboxWorker;
   private ready?: Promise<void>;
+  private readonly clock: Clock;
+  private readonly recoveryDelaySeconds: number;
 
   constructor(private readonly options: NotificationsOptions) {
-    this.registry = new SubscriptionRegistry(options.storage);
-    this.outbox = options.outbox ?? (options.connectionString ? new AzureQueueOutbox(options.connectionString, options.queueName) : new MemoryOutbox());
+    const clock = (this.clock = options.clock ?? systemClock);
+    this.registry = new SubscriptionRegistry(options.storage, clock);
+    this.outbox = options.outbox ?? (options.connectionString ? new AzureQueueOutbox(options.connectionString, options.queueName, clock) : new MemoryOutbox(clock));
+    const workerOptions = { ...DEFAULT_WORKER_OPTIONS, ...options.worker };
+    this.recoveryDelaySeconds = workerOptions.recoveryDelaySeconds;
     this.worker = new OutboxWorker(
       {
         outbox: this.outbox,
         registry: this.registry,
         storage: options.storage,
         send: options.send,
-        pacer: new Pacer(options.pacing ?? DEFAULT_PACING),
+        pacer: new Pacer(options.pacing ?? DEFAULT_PACING, clock),
         card: notificationCard,
         log: options.log,
-        resolveSettle: options.resolveSettle,
+        resolveRecovery: options.resolveRecovery,
         allowedTenants: options.allowedTenants.map((t) => t.toLowerCase()),
+        clock,
       },
-      { ...DEFAULT_WORKER_OPTIONS, ...options.worker },
+      workerOptions,
     );
   }
 
@@ -79,25 +88,55 @@ export class Notifications {
   }
 
   /**
-   * Records the change for every subscribed channel and returns its delivery id. Durable once
-   * this resolves: the fan-out itself happens in the worker (of any instance).
+   * Called before a change's PATCH: enqueues its recovery job, delayed `recoveryDelaySeconds` (worker options), so
+   * that if this instance stops before announcing, a worker (of any instance) announces the change
+   * from its stored record. The handle announces the applied change through that same message
+   * (one queue message per Confirm). Throws when the message could not be written: then
+   * announce() is the way, as for changes that were never prepared.
    */
-  /**
-   * Called before a change's PATCH: if the instance stops before announce(), a worker (of any
-   * instance) announces it from the stored change once SETTLE_DELAY_SECONDS have passed.
-   */
-  async prepare(changeKey: string): Promise<void> {
+  async prepare(changeKey: string): Promise<PreparedAnnouncement> {
     await this.init();
-    await this.outbox.enqueue({ kind: 'settle', changeKey, enqueuedAt: Date.now() }, SETTLE_DELAY_SECONDS);
+    const prepared = await this.outbox.enqueue({ kind: 'recover', changeKey, enqueuedAt: this.clock() }, this.recoveryDelaySeconds);
+    return { announce: (notice, deliveryId) => this.announcePrepared(prepared, notice, deliveryId) };
   }
 
-  /** `deliveryId`: the same for every announcement of one change (bot/changes/notice.ts), so repeats are recognised. */
+  /**
+   * Records the change for every subscribed channel and returns its delivery id. Durable once
+   * this resolves: the fan-out itself happens in the worker (of any instance). `deliveryId`: the
+   * same for every announcement of one change (bot/changes/notice.ts), so repeats are recognised.
+   */
   async announce(notice: ChangeNotice, deliveryId: string = randomUUID()): Promise<string> {
     await this.init();
-    await this.outbox.enqueue({ kind: 'fanout', deliveryId, notice, enqueuedAt: Date.now() });
-    this.options.log.info({ deliveryId, uploadId: notice.uploadId, status: notice.status, source: notice.source, tenantId: notice.tenantId }, 'change notification queued');
-    this.worker.poke();
+    await this.outbox.enqueue(this.fanOutJob(notice, deliveryId));
+    this.queued(notice, deliveryId, 'new message');
     return deliveryId;
+  }
+
+  /**
+   * Rewrites the prepared recovery message into the fan-out, visible now. If a worker took it
+   * first (its delay ran out) the receipt no longer holds it: a fresh fan-out message instead —
+   * should that worker announce the change too, both share the delivery id and one expands.
+   */
+  private async announcePrepared(prepared: ReceivedJob, notice: ChangeNotice, deliveryId: string): Promise<void> {
+    const job = this.fanOutJob(notice, deliveryId);
+    try {
+      await this.outbox.update(prepared, job, 0);
+    } catch (err) {
+      this.options.log.info({ err, deliveryId }, 'prepared announcement message gone (or not writable); queuing the fan-out afresh');
+      await this.outbox.enqueue(job);
+      this.queued(notice, deliveryId, 'new message');
+      return;
+    }
+    this.queued(notice, deliveryId, 'prepared message');
+  }
+
+  private fanOutJob(notice: ChangeNotice, deliveryId: string): FanOutJob {
+    return { kind: 'fanout', deliveryId, notice, enqueuedAt: this.clock() };
+  }
+
+  private queued(notice: ChangeNotice, deliveryId: string, via: 'prepared message' | 'new message'): void {
+    this.options.log.info({ deliveryId, uploadId: notice.uploadId, status: notice.status, source: notice.source, tenantId: notice.tenantId, via }, 'change notification queued');
+    this.worker.poke();
   }
 
   deadLetters(max?: number): Promise<DeadLetter[]> {

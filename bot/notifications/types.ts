@@ -55,23 +55,42 @@ export interface DeliveryJob {
 }
 
 /**
- * "A Confirm is about to PATCH": enqueued, delayed, before the PATCH, so that a bot instance
- * dying between the PATCH and its announcement cannot lose the notification. When it comes due,
- * whoever takes it asks `resolveSettle` what became of the change (see bot/notifications/settle.ts).
+ * The recovery job: "a Confirm is about to PATCH". Enqueued, delayed, before the PATCH, so that a
+ * bot instance dying between the PATCH and its announcement cannot lose the notification. When the
+ * change is applied and announced in time, the same message becomes the change's fan-out job
+ * (PreparedAnnouncement); otherwise, when it comes due, whoever takes it asks `resolveRecovery`
+ * what became of the change (bot/notifications/recover.ts) and announces it if nobody did.
  */
-export interface SettleJob {
+export interface RecoveryJob {
+  kind: 'recover';
+  changeKey: string;
+  enqueuedAt: number;
+}
+
+/** A recovery job as versions before the rename wrote it: still read from queues, never written. */
+export interface LegacyRecoveryJob {
   kind: 'settle';
   changeKey: string;
   enqueuedAt: number;
 }
 
-/** What a due SettleJob should do. */
-export type Settlement =
+/** What a due recovery job should do. */
+export type RecoveryVerdict =
   | { kind: 'announce'; notice: ChangeNotice; deliveryId: string; announced(): Promise<void> }
   | { kind: 'wait' }
   | { kind: 'drop'; reason: string };
 
-export type OutboxJob = FanOutJob | DeliveryJob | SettleJob;
+/**
+ * A recovery job enqueued before a change's PATCH, held by the instance making the change: once
+ * the change is applied, `announce` turns that same message into the change's fan-out job and
+ * makes it visible now — one queue message per Confirm. Falls back to a fresh fan-out message when
+ * the prepared one is gone (a worker took it after its delay, or it could not be written at all).
+ */
+export interface PreparedAnnouncement {
+  announce(notice: ChangeNotice, deliveryId: string): Promise<void>;
+}
+
+export type OutboxJob = FanOutJob | DeliveryJob | RecoveryJob | LegacyRecoveryJob;
 
 /** A job taken from the outbox: invisible to other workers until its visibility timeout ends. */
 export interface ReceivedJob {

@@ -2,8 +2,8 @@
  * The pure parts of bounded state: the LRU every in-memory cache uses, when the sweep deletes an
  * item, how long a sent marker is kept, and the per-user credential bound.
  */
-import { OutboxWorker, SubscriptionRegistry } from '../../bot/notifications';
-import type { WorkerDeps } from '../../bot/notifications/worker';
+import { SubscriptionRegistry } from '../../bot/notifications';
+import { TeamCache } from '../../bot/notifications/deliverJob';
 import type { DeliveryJob } from '../../bot/notifications/types';
 import { UserCredentials } from '../../bot/sso/credentials';
 import { sentMarkerTtlMs, SENT_MARKER_FLOOR_MS } from '../../bot/state/lifetimes';
@@ -92,11 +92,10 @@ describe('UserCredentials size bound', () => {
   });
 });
 
-describe('the outbox worker\'s team-record cache', () => {
+describe('the delivery job\'s team-record cache', () => {
   it('holds at most 1,000 teams however many a fan-out touches', async () => {
     const registry = new SubscriptionRegistry(new MemoryStore());
-    const worker = new OutboxWorker({ registry } as unknown as WorkerDeps);
-    const stillSubscribed = (worker as unknown as { stillSubscribed(job: DeliveryJob): Promise<boolean> }).stillSubscribed.bind(worker);
+    const teams = new TeamCache(registry, Date.now);
     const job = (teamId: string): DeliveryJob => ({
       kind: 'deliver',
       deliveryId: 'd',
@@ -104,7 +103,7 @@ describe('the outbox worker\'s team-record cache', () => {
       notice: { tenantId: 't', uploadId: 'u', status: 'complete', by: 'x', at: 0, where: 'w', source: 'bot' },
       target: { tenantId: 't', teamId, channelId: teamId, serviceUrl: 'https://127.0.0.1', channelName: 'General' },
     });
-    for (let i = 0; i < 1200; i += 1) await expect(stillSubscribed(job(`19:team-${i}@thread.tacv2`))).resolves.toBe(false);
-    expect((worker as unknown as { teams: { size: number } }).teams.size).toBe(1000);
+    for (let i = 0; i < 1200; i += 1) await expect(teams.subscribed(job(`19:team-${i}@thread.tacv2`))).resolves.toBe(false);
+    expect(teams.size).toBe(1000);
   });
 });

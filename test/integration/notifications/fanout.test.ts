@@ -7,7 +7,7 @@
 import type { RunningAzurite } from '../../../sandbox/azurite';
 import { startAzurite } from '../../support/azurite';
 import type { World } from '../../support/world';
-import { SETTLE_DELAY_SECONDS } from '../../../bot/notifications';
+import { RECOVERY_DELAY_SECONDS } from '../../../bot/notifications';
 import { cardOf, cardText, CONTOSO, notificationPosts, postsPerChannel, SEED, startNotificationWorld, subscribeChannels, until, USERS } from './helpers';
 
 jest.setTimeout(180_000);
@@ -172,13 +172,13 @@ it('a change whose instance stopped before announcing it is announced from the s
 
   // The announcement prepared before the PATCH comes due and finds the change done but unannounced.
   const general = team.channel('General').as('diego');
-  const posted = await general.waitFor((messages) => messages.find((m) => cardText(m.card).includes('Upload status changed')), (SETTLE_DELAY_SECONDS + 15) * 1000);
+  const posted = await general.waitFor((messages) => messages.find((m) => cardText(m.card).includes('Upload status changed')), (RECOVERY_DELAY_SECONDS + 15) * 1000);
   expect(cardText(posted.card)).toMatch(/Pending.*→.*Error/);
   expect(cardText(posted.card)).toContain('Adele Vance');
   await until(async () => (await services.notifications.outbox.depth()) === 0, 'an empty outbox');
   expect(notificationPosts(w.teams)).toHaveLength(1);
   expect(w.logs()).toContain('change notification recovered');
-}, (SETTLE_DELAY_SECONDS + 40) * 1000);
+}, (RECOVERY_DELAY_SECONDS + 40) * 1000);
 
 it('a change announced twice under its one delivery id (its Confirm and the recovery job) posts once per channel', async () => {
   const team = w.teams.team('Twice announced');

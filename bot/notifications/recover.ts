@@ -1,12 +1,12 @@
 /**
- * What became of a change whose announcement was prepared before its PATCH (SettleJob): the
- * stored pending change says whether it was applied and announced.
+ * What became of a change whose announcement was prepared before its PATCH (the recovery job):
+ * the stored pending change says whether it was applied and announced.
  */
 import { deliveryIdOf, noticeOf } from '../changes/notice';
 import type { PendingChanges } from '../state/changes';
-import type { Settlement } from './types';
+import type { RecoveryVerdict } from './types';
 
-export function changeSettler(changes: PendingChanges): (changeKey: string) => Promise<Settlement> {
+export function changeRecovery(changes: PendingChanges): (changeKey: string) => Promise<RecoveryVerdict> {
   return async (changeKey) => {
     const change = await changes.load(changeKey);
     if (!change) return { kind: 'drop', reason: 'unknown change' };
