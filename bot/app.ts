@@ -139,7 +139,7 @@ export function createApp(config: BotConfig, options: AppOptions = {}): BotApp {
     changes,
     parked: new ParkedCommands(storage, clock, { allowedTenants: config.sso.allowedTenants }),
     signInStates,
-    uploads: uploadsClientFactory(config.graph, offerings),
+    uploads: uploadsClientFactory(config.graph, offerings, clock),
     offerings,
     // Refreshes of one card by one user's clients land within seconds of each other.
     recent: { uploads: new RecentReads({ ttlMs: 5_000, maxEntries: 1_000 }), diag: new RecentReads({ ttlMs: 5_000, maxEntries: 200 }) },
@@ -148,7 +148,7 @@ export function createApp(config: BotConfig, options: AppOptions = {}): BotApp {
     notifications,
     changeService: new ChangeService({
       changes,
-      uploads: uploadsClientFactory(config.graph, offerings),
+      uploads: uploadsClientFactory(config.graph, offerings, clock),
       announce: async (notice, deliveryId) => {
         await notifications.announce(notice, deliveryId);
       },

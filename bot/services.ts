@@ -49,6 +49,6 @@ export interface Services {
   continueConversation(reference: Partial<ConversationReference>, logic: Parameters<CloudAdapter['continueConversationAsync']>[2]): Promise<void>;
 }
 
-export function uploadsClientFactory(graph: BotConfig['graph'], offerings?: GraphOfferings): (credential: TokenCredential) => UploadsClient {
-  return (credential) => new UploadsClient(credential, { ...graph, offerings });
+export function uploadsClientFactory(graph: BotConfig['graph'], offerings?: GraphOfferings, clock?: Clock): (credential: TokenCredential) => UploadsClient {
+  return (credential) => new UploadsClient(credential, { ...graph, offerings, clock });
 }

@@ -9,7 +9,7 @@ import { USERS } from '../../sandbox/directory';
 import { TEAMS_RATE_LIMITS } from '../../sandbox/teams';
 import { sleep } from '../lib/driver';
 import { median } from '../lib/stats';
-import { SETTLE_DELAY_SECONDS } from '../../bot/notifications';
+import { RECOVERY_DELAY_SECONDS } from '../../bot/notifications';
 import { startStandIns, type StandIns } from '../lib/standins';
 import { createUploads, UploadPool, type Status } from '../lib/uploads';
 import { startCluster, type Cluster, type DownWindow, type Incarnation } from './cluster';
@@ -200,7 +200,7 @@ export async function runSoak(opts: SoakOptions): Promise<SoakReport> {
     const fivexx = c.proxy.requests.filter((r) => r.status >= 500);
     const turnProblems = workload.log.turns.filter((t) => t.note).map((t) => `${t.worker}: "${t.text}" → ${t.note}`);
     // Notifications go through a durable outbox: give the last changes time to be delivered.
-    const notificationCheck = subscribed ? await subscribed.check(flows, down, (SETTLE_DELAY_SECONDS + 25) * 1000) : undefined;
+    const notificationCheck = subscribed ? await subscribed.check(flows, down, (RECOVERY_DELAY_SECONDS + 25) * 1000) : undefined;
     await c.close();
     const memory = c.incarnations.map(memoryGrowth).filter((m): m is MemoryGrowth => m !== undefined);
 

@@ -28,8 +28,8 @@ export type ClaimDecision =
   | { kind: 'expired' }
   /** A dead holder's claim, found after the expiry: no PATCH; only Graph can say whether it landed. */
   | { kind: 'abandoned' }
-  /** Settled already (done, failed, cancelled) or its outcome is being established. */
-  | { kind: 'settled' };
+  /** Final already (done, failed, cancelled): shown as it is. */
+  | { kind: 'final' };
 
 export function decideClaim(change: PendingChange, now: number, policy: ClaimPolicy): ClaimDecision {
   const expired = now >= change.expiresAt;
@@ -45,7 +45,7 @@ export function decideClaim(change: PendingChange, now: number, policy: ClaimPol
       // Its PATCH may or may not have landed: never PATCH again, only re-read.
       return { kind: 'abandoned' };
     default:
-      return { kind: 'settled' };
+      return { kind: 'final' };
   }
 }
 

@@ -9,7 +9,7 @@
  *       not applied  Graph refused (its code and request-id);
  *       unknown      no answer (timeout, transport, a gateway 5xx): the upload is re-read and the
  *                    outcome decided from what Graph shows now — or, if even that fails, recorded as
- *                    unknown, to be settled by a later re-read, never by a second PATCH.
+ *                    unknown, to be decided by a later re-read, never by a second PATCH.
  *   → every applied change announced exactly once (one delivery id per change: notice.ts).
  */
 import { systemClock } from '../clock';
@@ -31,7 +31,7 @@ export type ConfirmResult =
   | { kind: 'unknown'; change: PendingChange; error: BotError }
   | { kind: 'inProgress'; change: PendingChange }
   | { kind: 'expired'; change: PendingChange }
-  | { kind: 'settled'; change: PendingChange };
+  | { kind: 'final'; change: PendingChange };
 
 export interface ChangeServiceDeps {
   changes: PendingChanges;
@@ -72,8 +72,8 @@ export class ChangeService {
     switch (decision.kind) {
       case 'expired':
         return { kind: 'expired', change: loaded };
-      case 'settled':
-        return { kind: 'settled', change: loaded };
+      case 'final':
+        return { kind: 'final', change: loaded };
       case 'busy':
         return { kind: 'inProgress', change: loaded };
       case 'abandoned':
@@ -87,7 +87,7 @@ export class ChangeService {
     const claimed = await this.deps.changes.update(loaded, { state: 'confirming', claimedAt: this.now(), claimId });
     if (!claimed) {
       const current = await this.deps.changes.load(loaded.key);
-      return current?.state === 'confirming' || !current ? { kind: 'inProgress', change: current ?? loaded } : { kind: 'settled', change: current };
+      return current?.state === 'confirming' || !current ? { kind: 'inProgress', change: current ?? loaded } : { kind: 'final', change: current };
     }
 
     const client = this.deps.uploads(credential);
@@ -172,7 +172,7 @@ export class ChangeService {
 
   /**
    * Announces first, then records done and announced in one write: the record is the last word,
-   * so a crash between the two leaves a change that a later Confirm or the recovery job settles,
+   * so a crash between the two leaves a change that a later Confirm or the recovery job finishes,
    * and the one delivery id keeps the announcement single.
    */
   private async applied(
@@ -255,7 +255,7 @@ export class ChangeService {
    */
   preview(change: PendingChange): 'show' | 'needsCredential' {
     const { kind } = decideClaim(change, this.now(), this.deps.policy);
-    return kind === 'settled' || kind === 'expired' || kind === 'busy' ? 'show' : 'needsCredential';
+    return kind === 'final' || kind === 'expired' || kind === 'busy' ? 'show' : 'needsCredential';
   }
 }
 

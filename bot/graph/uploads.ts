@@ -5,6 +5,7 @@
  * hosts or `customHosts`, so the host of GRAPH_BASE_URL is always added (a sandbox on 127.0.0.1
  * would otherwise get requests without Authorization, silently).
  */
+import { type Clock, systemClock } from '../clock';
 import type { TokenCredential } from '@azure/identity';
 import {
   Client,
@@ -29,6 +30,8 @@ export interface GraphOptions {
   maxRetries?: number;
   /** Where what this Graph offers is recorded (the "not offered" card and `diag` read it). */
   offerings?: GraphOfferings;
+  /** The bot's clock (budgets and Retry-After dates are judged on it). */
+  clock?: Clock;
 }
 
 export const UPLOADS_SEGMENT = 'importedWindowsAutopilotDeviceIdentityUploads';
@@ -94,6 +97,10 @@ export class UploadsClient {
       defaultVersion: options.apiVersion,
       customHosts: new Set([base.hostname]),
     });
+  }
+
+  protected now(): number {
+    return (this.options.clock ?? systemClock)();
   }
 
   get apiVersion(): string {
@@ -166,7 +173,7 @@ export class UploadsClient {
     // A retry that would sleep past the operation's deadline only turns Graph's real answer
     // (429, 503) into a timeout: give up retrying and report what Graph said.
     const shouldRetry = (_delay: number, attempt: number, _req: unknown, _opts: unknown, response: Response): boolean =>
-      Date.now() + retryWaitSeconds(response, attempt, baseDelay, Date.now()) * 1000 + RETRY_HEADROOM_MS < budget.deadline;
+      this.now() + retryWaitSeconds(response, attempt, baseDelay, this.now()) * 1000 + RETRY_HEADROOM_MS < budget.deadline;
     return this.client
       .api(path)
       .option('signal', budget.signal)
@@ -176,7 +183,7 @@ export class UploadsClient {
   /** `uploads`: the operation reads or writes the uploads collection (what `offerings` records). */
   protected async call<T>(op: (budget: Budget) => Promise<T>, uploads = false): Promise<T> {
     const controller = new AbortController();
-    const deadline = Date.now() + this.options.timeoutMs;
+    const deadline = this.now() + this.options.timeoutMs;
     let timer: NodeJS.Timeout | undefined;
     const timedOut = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {

@@ -53,7 +53,7 @@ function pageTokens(config: BotConfig): PageTokens {
 }
 
 function client(services: Services, credential: TokenCredential): DeviceIdentitiesClient {
-  return new DeviceIdentitiesClient(credential, { ...services.config.graph, offerings: services.offerings });
+  return new DeviceIdentitiesClient(credential, { ...services.config.graph, offerings: services.offerings, clock: services.clock });
 }
 
 /** Runs a read command as a new message (personal and group chats, or a channel user who is signed in). */

@@ -57,7 +57,7 @@ export async function runDiag(services: Services, actor: Requester, credential: 
   const configured = services.config.graph.apiVersion;
   const host = new URL(services.config.graph.baseUrl).host;
   const client = (apiVersion: 'v1.0' | 'beta'): UploadsClient =>
-    new UploadsClient(credential, { ...services.config.graph, apiVersion, offerings: services.offerings });
+    new UploadsClient(credential, { ...services.config.graph, apiVersion, offerings: services.offerings, clock: services.clock });
   const probe = (c: UploadsClient, target: ProbeTarget): Promise<Probe> =>
     c.probe(target).then(
       (r): Probe => ({ ok: true, ...r }),

@@ -8,5 +8,3 @@ export { channelSender, classifySendError, retryAfterMs, type ChannelSender, typ
 export { OutboxWorker, DEFAULT_WORKER_OPTIONS, RECOVERY_DELAY_SECONDS, type WorkerOptions, type WorkerStats } from './worker';
 export { changeRecovery } from './recover';
 export type { ChangeNotice, ChannelTarget, DeadLetter, OutboxJob, PreparedAnnouncement, ReceivedJob, RecoveryVerdict } from './types';
-/** @deprecated the old name of RECOVERY_DELAY_SECONDS, kept while bench/soak still imports it. */
-export { RECOVERY_DELAY_SECONDS as SETTLE_DELAY_SECONDS } from './worker';

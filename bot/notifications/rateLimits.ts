@@ -8,6 +8,7 @@
  * Each instance paces itself; several instances together can still exceed the per-app limit,
  * and then Teams' 429 + Retry-After (handled by the worker) is the backstop.
  */
+import { systemClock } from '../clock';
 
 export interface Window {
   seconds: number;
@@ -38,7 +39,7 @@ export class Pacer {
 
   constructor(
     private readonly limits: PacingLimits = DEFAULT_PACING,
-    private readonly now: () => number = Date.now,
+    private readonly now: () => number = systemClock,
   ) {}
 
   /** Milliseconds until a send to this conversation fits every window (0 = now). */

@@ -15,6 +15,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { Storage } from 'botbuilder';
+import { systemClock } from '../clock';
 import { isETagConflict, readItem } from '../state/storage';
 import type { ChannelTarget } from './types';
 
@@ -129,7 +130,7 @@ export class SubscriptionRegistry {
 
   constructor(
     private readonly storage: Storage,
-    private readonly now: () => number = Date.now,
+    private readonly now: () => number = systemClock,
   ) {}
 
   async team(teamId: string): Promise<TeamRecord | undefined> {

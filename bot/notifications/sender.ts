@@ -9,6 +9,7 @@
  * apply to it, and Teams' errors (403 not in roster, 404 conversation gone) name the channel.
  */
 import { type Attachment, type CloudAdapter, MessageFactory, type TurnContext } from 'botbuilder';
+import { systemClock } from '../clock';
 import { parseRetryAfter, retryAfterHeader } from '../retryAfter';
 import type { ChannelTarget } from './types';
 
@@ -125,7 +126,7 @@ export const MAX_SEND_RETRY_AFTER_MS = 60 * 60 * 1000;
  * codes that aren't specified" — 500 and every other 4xx fail at once. No answer at all (a
  * network failure) is retried.
  */
-export function classifySendError(err: unknown, currentServiceUrl?: string, now: number = Date.now()): SendVerdict {
+export function classifySendError(err: unknown, currentServiceUrl?: string, now: number = systemClock()): SendVerdict {
   const e = (err instanceof SendFailure ? err.cause : err) as {
     statusCode?: number;
     code?: string;

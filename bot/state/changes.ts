@@ -55,7 +55,7 @@ export interface PendingChange extends Versioned {
   claimId?: string;
   /** The upload as read when the requester last saw the confirmation. */
   seen?: { status: UploadStatus; createdDateTimeUtc: string };
-  /** The change notification is queued (see bot/notifications/settle.ts). */
+  /** The change notification is queued (see bot/notifications/recover.ts). */
   announced?: boolean;
   result?: { previousStatus: UploadStatus; status: UploadStatus; createdDateTimeUtc: string; at: number; by: string };
   failure?: { code: string; message: string; serviceCode?: string; requestId?: string };

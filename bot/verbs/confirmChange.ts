@@ -45,7 +45,7 @@ function confirmOutcome(services: Services, result: ConfirmResult): Outcome {
     case 'inProgress':
       return { kind: 'card', card: views.updating(result.change), outcome: 'in-progress' };
     case 'expired':
-    case 'settled':
+    case 'final':
       return finalStateCard(services, result.change) ?? { kind: 'card', card: views.updating(result.change), outcome: 'in-progress' };
   }
 }

@@ -37,7 +37,7 @@ describe('decideClaim', () => {
 
   it('an unknown outcome is settled by reading, never by PATCHing; settled changes stay settled', () => {
     expect(decideClaim(change({ state: 'unknown' }), 1, policy)).toEqual({ kind: 'abandoned' });
-    for (const state of ['done', 'failed', 'cancelled'] as const) expect(decideClaim(change({ state }), 1, policy)).toEqual({ kind: 'settled' });
+    for (const state of ['done', 'failed', 'cancelled'] as const) expect(decideClaim(change({ state }), 1, policy)).toEqual({ kind: 'final' });
   });
 });
 
