@@ -91,19 +91,16 @@ export class ChangeService {
     }
 
     const client = this.deps.uploads(credential);
-    // The recovery message is queued while Graph is read: both must be done before the PATCH,
-    // neither needs the other. (A refused read leaves a message that finds the change failed.)
-    const preparing = this.deps.prepareRecovery(claimed.key).catch((err) => {
-      this.deps.log.warn({ err, uploadId: claimed.uploadId }, 'could not prepare the change announcement');
-    });
     let before: Upload;
     try {
       before = await client.get(claimed.uploadId);
     } catch (err) {
-      await preparing;
       return this.notApplied(claimed, toBotErrorOrThrow(err));
     }
-    const prepared = await preparing;
+    // Queued only once Graph can be read: a refused read leaves nothing in the queue.
+    const prepared = await this.deps.prepareRecovery(claimed.key).catch((err) => {
+      this.deps.log.warn({ err, uploadId: claimed.uploadId }, 'could not prepare the change announcement');
+    });
     if (decision.kind === 'takeover' && before.status === claimed.requestedStatus) {
       // A dead instance's PATCH had landed: record it, do not send it again.
       return this.applied(claimed, { previousStatus: claimed.seen?.status ?? before.status, upload: before, by: actor.name }, prepared);
