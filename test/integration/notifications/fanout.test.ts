@@ -155,17 +155,25 @@ it('a change whose instance stopped before announcing it is announced from the s
   const team = w.teams.team('Recovery board', { botInstalled: false });
   await team.installBot('alex');
   // The instance that makes the change never gets to announce it (it "stops" right after the PATCH).
+  // Its recovery message is queued before the PATCH as always; turning it into the announcement
+  // (and the fallback of a fresh one) never happens.
   const services = w.bot.services;
-  const original = services.notifications.announce;
-  services.notifications.announce = async () => {
+  const { announce, prepare } = services.notifications;
+  const stopped = async (): Promise<never> => {
     throw new Error('instance stopped');
+  };
+  services.notifications.announce = stopped;
+  services.notifications.prepare = async (changeKey) => {
+    await prepare.call(services.notifications, changeKey);
+    return { announce: stopped };
   };
   try {
     const chat = w.teams.personalChat('adele');
     await chat.send(`set upload ${SEED.pending} to error`);
     await chat.press(chat.lastCardMessage()!, 'Confirm');
   } finally {
-    services.notifications.announce = original;
+    services.notifications.announce = announce;
+    services.notifications.prepare = prepare;
   }
   expect(w.graph.upload(SEED.pending)!.status).toBe('error');
   expect(notificationPosts(w.teams)).toHaveLength(0);
