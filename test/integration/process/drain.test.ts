@@ -8,7 +8,7 @@
  * Run `npm run build` first.
  */
 import { BlobsStorage } from 'botbuilder-azure-blobs';
-import { SubscriptionRegistry } from '../../../bot/notifications';
+import { RECOVERY_DELAY_SECONDS, SubscriptionRegistry } from '../../../bot/notifications';
 import { USERS } from '../../../sandbox/directory';
 import { SEED, type GraphStandIn } from '../../../sandbox/graph';
 import type { TeamsStandIn } from '../../../sandbox/teams';
@@ -80,7 +80,8 @@ it('SIGTERM during a slow PATCH: applied once, recorded, card replaced, announce
   expect(cardText(chat.message(confirmation.id)!.sharedCard)).toContain(`Upload ${SEED.pending} is now Complete`);
   const stopped = first.logs().find((l) => l.msg === 'bot stopped');
   expect(stopped).toMatchObject({ clean: true, pending: [] });
-  expect(first.output()).toContain('"msg":"change notification queued"');
+  // Queued by turning the Confirm's prepared recovery message into the fan-out: one queue message.
+  expect(first.output()).toMatch(/"via":"prepared message"[^\n]*"msg":"change notification queued"/);
 
   // A new instance on the same storage: the announcement goes out once, the old card says "done".
   const second = await startBot();
@@ -89,9 +90,10 @@ it('SIGTERM during a slow PATCH: applied once, recorded, card replaced, announce
   const again = await chat.invoke('adaptiveCard/action', { action: { type: 'Action.Execute', verb: 'confirmChange', data: { changeKey: key } }, trigger: 'manual' }, { replyToId: confirmation.id });
   expect(cardText((again.body as { value: object }).value)).toContain(`Upload ${SEED.pending} is now Complete`);
   expect(graph.patchCount(SEED.pending)).toBe(1);
-  // The prepared (crash-safety) announcement comes due 15 s after the claim and must not repeat it.
-  await until(() => second.output().includes('prepared announcement not needed'), 'the prepared announcement to be settled', 60_000);
-  await new Promise((r) => setTimeout(r, 500));
+  // The recovery message became the fan-out, so nothing comes due after the recovery delay: no
+  // second announcement, no recovery.
+  await new Promise((r) => setTimeout(r, Math.max(0, signalled + (RECOVERY_DELAY_SECONDS + 3) * 1000 - Date.now())));
+  expect(second.output()).not.toContain('change notification recovered');
   const posts = notificationPosts(teams);
   expect(posts).toHaveLength(1);
   expect(posts[0]!.conversationId.split(';')[0]).toBe(channel.id);
