@@ -19,6 +19,7 @@
  * an update of `/<queue>/messages/<id>` carries the job it is about (`r.job`).
  */
 import http from 'node:http';
+import { performance } from 'node:perf_hooks';
 import type { AddressInfo } from 'node:net';
 import { AZURITE_ACCOUNT, AZURITE_ACCOUNT_KEY, type RunningAzurite } from '../../sandbox/azurite';
 
@@ -34,6 +35,9 @@ export interface StorageRequest {
   job?: { kind?: string; [key: string]: unknown };
   /** What the proxy did: Azurite's status, or the injected fault. */
   outcome?: number | 'reset' | 'held';
+  /** When it arrived and when Azurite's answer was passed back (performance.now(), ms). */
+  startedMs: number;
+  answeredMs?: number;
   injected?: boolean;
 }
 
@@ -108,7 +112,7 @@ export async function startStorageFaults(azurite: RunningAzurite): Promise<Stora
         // An enqueue or update carries the job's text; otherwise the message holds what was received.
         const written = service === 'queue' && (req.method === 'PUT' || req.method === 'POST') ? /<MessageText>([\s\S]*?)<\/MessageText>/.exec(body.toString('utf8'))?.[1] : undefined;
         const text = written !== undefined ? xmlText(written) : messageId ? messages.get(messageId) : undefined;
-        const r: StorageRequest = { seq: ++seq, service, method: req.method ?? 'GET', path, query: url.searchParams, body: body.toString('utf8'), job: text !== undefined ? parseJob(text) : undefined };
+        const r: StorageRequest = { seq: ++seq, startedMs: performance.now(), service, method: req.method ?? 'GET', path, query: url.searchParams, body: body.toString('utf8'), job: text !== undefined ? parseJob(text) : undefined };
         log.push(r);
 
         const forward = () => {
@@ -124,6 +128,7 @@ export async function startStorageFaults(azurite: RunningAzurite): Promise<Stora
                 if (messageId && written !== undefined && (answer.statusCode ?? 500) < 300) messages.set(messageId, xmlText(written));
                 res.writeHead(answer.statusCode ?? 502, answer.headers);
                 res.end(out);
+                r.answeredMs = performance.now();
               });
             },
           );
