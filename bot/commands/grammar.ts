@@ -82,6 +82,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     summary: 'List the uploads, newest first, 10 at a time, each with Show and Change status.',
     example: 'list uploads',
     kind: 'listUploads',
+    menu: 'list uploads [<status>]: the newest uploads, 10 at a time, each with Show and Change status',
     parser: LIST,
   },
   {
@@ -107,6 +108,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     summary: 'Show imported Autopilot devices grouped by import, imports with errors first.',
     example: 'show imports',
     kind: 'showImports',
+    menu: 'show imports: imported Autopilot devices by import, imports with errors first',
     parser: SHOW,
   },
   {
@@ -153,6 +155,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     summary: 'Check your sign-in, Microsoft Graph and the bot itself, one line each. Changes nothing; in a channel only you see the results.',
     example: 'diag',
     kind: 'diag',
+    menu: 'Check your sign-in, Microsoft Graph and the bot; changes nothing',
     parser: noArguments({ kind: 'diag' }),
   },
   {

@@ -117,7 +117,7 @@ describe('the manifest template', () => {
     expect(bot.supportsFiles).toBe(false);
     const titles = (scope: string): string[] =>
       bot.commandLists.find((l: { scopes: string[] }) => l.scopes.includes(scope)).commands.map((c: { title: string }) => c.title);
-    const chat = ['set upload', 'show upload', 'help', 'sign out'];
+    const chat = ['set upload', 'list uploads', 'show upload', 'show imports', 'diag', 'help', 'sign out'];
     expect(titles('personal').sort()).toEqual([...chat].sort());
     expect(titles('groupChat').sort()).toEqual([...chat].sort());
     expect(titles('team').sort()).toEqual([...chat, 'subscribe', 'unsubscribe', 'subscriptions'].sort());
