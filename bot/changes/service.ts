@@ -189,8 +189,8 @@ export class ChangeService {
     const written = await this.record(change, { state: 'done', result, failure: undefined, announced });
     const recorded = written === 'lost' ? undefined : written;
     if (!recorded) {
-      // The upload WAS changed: say so. The recovery job announces it once the record can be read,
-      // and a later Confirm re-reads Graph instead of PATCHing again.
+      // The upload WAS changed: say so. Its announcement is queued (or, if that failed too, the
+      // recovery message still is); a later Confirm re-reads Graph instead of PATCHing again.
       this.deps.log.error({ uploadId: change.uploadId }, 'change applied but its record could not be written');
     }
     return { kind: 'applied', change: recorded ?? { ...done, announced }, note: outcome.note };
