@@ -9,7 +9,7 @@
 import type { UserKey } from '../../sandbox/directory';
 import type { RunningAzurite } from '../../sandbox/azurite';
 import { startStorageFaults, type StorageRequest } from '../../test/support/storage-faults';
-import { confirmationIn, RESULT_TITLE, cardText } from '../lib/flows';
+import { cardText, confirmationIn, fullFlow, RESULT_TITLE } from '../lib/flows';
 import { startBot } from '../lib/bots';
 import type { StandIns } from '../lib/standins';
 import { createUploads, type Status } from '../lib/uploads';
@@ -72,12 +72,7 @@ export async function measureStorageOps(
     const statusOf = (id: string) => s.graph.upload(id)?.status as Status | undefined;
     const target = (id: string): Status => (statusOf(id) === 'complete' ? 'pending' : 'complete');
     // Warm-up: each person's first flow carries Teams SSO and the OBO exchange (parked command, sso_ items).
-    for (let i = 0; i < people.length; i++) {
-      const chat = chats[i];
-      const asked = await chat.send(`set upload ${ids[i]} to ${target(ids[i])}`);
-      const id = confirmationIn(chat, asked, ids[i]);
-      if (id) await chat.press(id, 'Confirm');
-    }
+    for (let i = 0; i < people.length; i++) await fullFlow(chats[i], ids[i], target(ids[i]));
     await sleep(opts.settleMs);
 
     const mark = () => proxy.requests().length;
@@ -87,9 +82,11 @@ export async function measureStorageOps(
       for (const r of proxy.requests().slice(from, to)) {
         const kind = classify(r);
         const worker = kind === 'queue message deleted' || (r.service === 'blob' && r.path.includes('/notify-'));
+        const counted = worker ? 'outbox worker' : phase;
         if (kind === 'poll') queuePolls++;
         else if (kind === 'listing') listings++;
-        else if (kind !== 'other') totals[worker ? 'outbox worker' : phase][kind]++;
+        else if (kind !== 'other') totals[counted][kind]++;
+        if (opts.trace && kind !== 'poll') log(`    ${counted}: ${kind} — ${r.service} ${r.method} ${r.path}`);
       }
     };
     for (let i = 0; i < opts.flows; i++) {
@@ -108,7 +105,6 @@ export async function measureStorageOps(
       if (!cardText(confirmed.card).includes(RESULT_TITLE)) failures.push(`flow ${i + 1}: ${cardText(confirmed.card).slice(0, 120)}`);
       await sleep(opts.settleMs);
       const m3 = mark();
-      if (opts.trace) for (const r of proxy.requests().slice(m0, m3)) if (classify(r) !== 'poll') log(`    ${r.seq < proxy.requests()[m1]?.seq ? 'request' : r.seq < (proxy.requests()[m2]?.seq ?? Infinity) ? 'confirm' : 'after'} ${r.service} ${r.method} ${r.path}`);
       add('request turn', m0, m1);
       add('Confirm turn', m1, m2);
       add('outbox worker', m2, m3);
